@@ -1,0 +1,108 @@
+"""Every path and default of the project, in one place.
+
+Each part of ledgerlab (CLI, ingestion, dbt profile, Great Expectations, the
+modelling layer, reports, benchmarks) takes its locations from here, so a
+single environment variable moves a whole run:
+
+- ``LEDGERLAB_WAREHOUSE``  the DuckDB file (default ``warehouse/ledgerlab.duckdb``)
+- ``LEDGERLAB_HOME``       the root for build outputs (default: the repo root)
+- ``LEDGERLAB_TAIWAN_CSV`` the UCI Taiwan credit-card default file (optional)
+- ``LEDGERLAB_PSEUDONYM_KEY`` the HMAC key that pseudonymises client ids
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_ACCOUNTS = 4_500
+DEFAULT_SEED = 42
+
+# A development default so that a fresh clone runs; it is printed as a warning
+# whenever it is used. Production runs set LEDGERLAB_PSEUDONYM_KEY.
+DEV_PSEUDONYM_KEY = "ledgerlab-DEVELOPMENT-ONLY-key-not-for-production"
+
+# The real data the team shares beside the checkout (never committed).
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SHARED_BERKA = SHARED_DATA / "berka"
+SHARED_TAIWAN_CSV = SHARED_DATA / "taiwan_default" / "UCI_Credit_Card.csv"
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where a run reads and writes. Build outputs all live under ``home``."""
+
+    home: Path = field(default_factory=lambda: _env_path("LEDGERLAB_HOME", REPO_ROOT))
+    warehouse: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.warehouse is None:
+            default = self.home / "warehouse" / "ledgerlab.duckdb"
+            object.__setattr__(self, "warehouse", _env_path("LEDGERLAB_WAREHOUSE", default))
+
+    @property
+    def generated_data(self) -> Path:
+        return self.home / "data" / "generated"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def quality_reports(self) -> Path:
+        return self.reports / "quality"
+
+    @property
+    def insight_reports(self) -> Path:
+        return self.reports / "insights"
+
+    def model_reports(self, task: str) -> Path:
+        return self.reports / "models" / task
+
+    @property
+    def models(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def build(self) -> Path:
+        """Scratch state of tools (GX context, dbt target, temp spill files)."""
+        return self.home / "build"
+
+    @property
+    def gx_context(self) -> Path:
+        return self.build / "gx"
+
+
+def paths() -> Paths:
+    """The paths of this process, read from the environment at call time."""
+    return Paths()
+
+
+def taiwan_csv() -> Path | None:
+    """The Taiwan file named by ``LEDGERLAB_TAIWAN_CSV``, or none.
+
+    The file is optional and never looked for implicitly: a run uses it only
+    when told to (this variable or the CLI's ``--taiwan-csv``).
+    """
+    value = os.environ.get("LEDGERLAB_TAIWAN_CSV")
+    return Path(value).expanduser().resolve() if value else None
+
+
+def pseudonym_key() -> tuple[str, bool]:
+    """The HMAC key and whether it is the development default."""
+    value = os.environ.get("LEDGERLAB_PSEUDONYM_KEY")
+    return (value, False) if value else (DEV_PSEUDONYM_KEY, True)
+
+
+# DuckDB settings sized for the 2-core, 24 GB machine the project targets;
+# overridable so a laptop or a bigger box can change them without code.
+DUCKDB_MEMORY_LIMIT = os.environ.get("LEDGERLAB_DUCKDB_MEMORY_LIMIT", "10GB")
+DUCKDB_THREADS = int(os.environ.get("LEDGERLAB_DUCKDB_THREADS", "2"))
