@@ -1,0 +1,60 @@
+# ledgerlab — `make run` and `make test` are the contract with users.
+# Needs only python3 (>= 3.11), make and git; everything else is installed
+# here, into .venv, from uv.lock. uv never downloads a Python.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BOOTSTRAP := build/uv-bootstrap
+UV := $(shell command -v uv 2>/dev/null || echo $(BOOTSTRAP)/bin/uv)
+STAMP := $(VENV)/.installed
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+
+ACCOUNTS ?= 4500
+SEED ?= 42
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint docs bench bench-smoke clean distclean
+
+help: ## List every target with a one-line description
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BOOTSTRAP)/bin/uv:
+	@echo "uv not found: installing it with pip into $(BOOTSTRAP)"
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with the locked dependencies (uv sync --frozen)
+
+run: install ## Run the whole pipeline on the embedded synthetic bank (ACCOUNTS=4500 SEED=42)
+	$(BIN)/ledgerlab run --accounts $(ACCOUNTS) --seed $(SEED)
+
+test: install ## Run the full test suite (pytest, which also runs dbt build and its tests)
+	$(BIN)/pytest
+
+test-fast: install ## Run the tests not marked slow
+	$(BIN)/pytest -m "not slow"
+
+lint: install ## Lint the dbt SQL with sqlfluff (dbt templater, DuckDB dialect)
+	$(BIN)/sqlfluff lint models_sql dbt_project/macros dbt_project/tests
+
+docs: install ## Build dbt docs as one static HTML file (target/static_index.html)
+	$(BIN)/ledgerlab docs
+
+bench: install ## Run the scale benchmarks (slow; not part of make test)
+	$(BIN)/python -m bench.run
+
+clean: ## Remove build outputs (warehouse, reports, models, generated data)
+	rm -rf warehouse reports models data build target logs
+
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV)

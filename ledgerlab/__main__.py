@@ -1,0 +1,3 @@
+from ledgerlab.cli import main
+
+main()

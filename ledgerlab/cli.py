@@ -1,0 +1,207 @@
+"""`ledgerlab`: one command per pipeline step, and `run` for all of them.
+
+User errors (bad input, refused steps) print one line and exit 2; dbt or
+validation failures exit 1. Tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+# Offline by design: no telemetry from dbt or Great Expectations.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ledgerlab import config
+from ledgerlab.errors import UserError
+
+app = typer.Typer(
+    name="ledgerlab",
+    help="SQL-first analytics and machine learning for a retail bank.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True)
+
+AccountsOpt = Annotated[int, typer.Option("--accounts", "-n", help="Number of accounts to generate.")]
+SeedOpt = Annotated[int, typer.Option("--seed", "-s", help="Random seed (same seed, same files).")]
+TaskOpt = Annotated[str, typer.Option("--task", "-t", help="Task name (a YAML file in ml/tasks/).")]
+AllowFailedOpt = Annotated[
+    bool, typer.Option("--allow-failed-quality", help="Proceed despite blocking quality failures (recorded).")
+]
+TaiwanOpt = Annotated[
+    Path | None,
+    typer.Option("--taiwan-csv", envvar="LEDGERLAB_TAIWAN_CSV", help="UCI Taiwan credit-card default CSV (optional)."),
+]
+FileOpt = Annotated[
+    list[str] | None,
+    typer.Option("--file", help="Raw file name for a table, e.g. --file trans=trans_head.asc (repeatable)."),
+]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _overrides(pairs: list[str] | None) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs or []:
+        table, sep, name = pair.partition("=")
+        if not sep or not table or not name:
+            _fail(f"--file expects TABLE=FILENAME, got {pair!r}")
+        overrides[table.strip()] = name.strip()
+    return overrides
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        console.print(line, highlight=False)
+
+
+@app.command()
+def generate(
+    accounts: AccountsOpt = config.DEFAULT_ACCOUNTS,
+    seed: SeedOpt = config.DEFAULT_SEED,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    clean: Annotated[bool, typer.Option("--clean", help="Inject no data defects.")] = False,
+    file_format: Annotated[str, typer.Option("--format", help="csv (Berka format) or parquet.")] = "csv",
+    chunk_accounts: Annotated[int, typer.Option(help="Accounts generated per chunk (memory bound).")] = 5000,
+) -> None:
+    """Generate a synthetic bank in the Berka files' format, with ground truth."""
+    from ledgerlab.generator import generate as run_generate
+
+    if file_format not in ("csv", "parquet"):
+        _fail(f"--format must be csv or parquet, got {file_format!r}")
+    out = out or config.paths().generated_data / f"accounts{accounts}_seed{seed}"
+    summary = run_generate(out, accounts=accounts, seed=seed, clean=clean,
+                           file_format=file_format, chunk_accounts=chunk_accounts)
+    _print_lines(summary.lines())
+
+
+@app.command()
+def ingest(
+    raw: Annotated[Path, typer.Option("--raw", help="Folder holding the raw files.")],
+    file: FileOpt = None,
+    taiwan_csv: TaiwanOpt = None,
+) -> None:
+    """Load raw files into the warehouse's raw schema (text + lineage)."""
+    from ledgerlab.pipeline import RunOptions, ingest_step
+
+    _print_lines(ingest_step(raw, RunOptions(file_overrides=_overrides(file), taiwan_csv=taiwan_csv)))
+
+
+@app.command()
+def build() -> None:
+    """Run `dbt build` (models and their tests) on the warehouse."""
+    from ledgerlab.pipeline import build_step
+
+    _print_lines(build_step())
+
+
+@app.command()
+def docs() -> None:
+    """Generate dbt docs as one static HTML file (target/static_index.html)."""
+    from ledgerlab.dbt import run_dbt
+
+    run_dbt(["docs", "generate", "--static"])
+    console.print(f"dbt docs: {config.paths().home / 'target' / 'static_index.html'}")
+
+
+@app.command()
+def validate() -> None:
+    """Run every Great Expectations suite; exit 1 on a blocking failure."""
+    from expectations.runner import validate as run_validate
+
+    outcome = run_validate()
+    _print_lines(outcome.lines())
+    if outcome.blocking_failed:
+        err_console.print("[bold red]blocking quality failures[/bold red]: modelling will refuse this data")
+        raise typer.Exit(1)
+
+
+@app.command()
+def train(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False) -> None:
+    """Train, tune and validate the task's candidate models; write metrics and a model card."""
+    from ml.train import train_task
+
+    _print_lines(train_task(task, allow_failed_quality=allow_failed_quality).lines())
+
+
+@app.command()
+def score(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False) -> None:
+    """Score the task's mart with the latest model into ml.scores_<task>, with drift checks."""
+    from ml.score import score_task
+
+    _print_lines(score_task(task, allow_failed_quality=allow_failed_quality).lines())
+
+
+@app.command()
+def predict(
+    task: TaskOpt = "loan_default",
+    input_path: Annotated[Path, typer.Option("--input", "-i", help="CSV or Parquet of feature rows.")] = ...,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write scores.")] = None,
+) -> None:
+    """Score a file of feature rows with the latest model (for integration tests)."""
+    from ml.predict import predict_file
+
+    console.print(f"scores written to {predict_file(task, input_path, output)}")
+
+
+@app.command()
+def report() -> None:
+    """Write the insight report (reports/insights/index.html)."""
+    from ledgerlab.insights import build_report
+
+    _print_lines(build_report().lines())
+
+
+@app.command()
+def run(
+    accounts: AccountsOpt = config.DEFAULT_ACCOUNTS,
+    seed: SeedOpt = config.DEFAULT_SEED,
+    raw: Annotated[Path | None, typer.Option("--raw", help="Use these raw files instead of generating.")] = None,
+    clean: Annotated[bool, typer.Option("--clean", help="Generate without data defects.")] = False,
+    file: FileOpt = None,
+    taiwan_csv: TaiwanOpt = None,
+    allow_failed_quality: AllowFailedOpt = False,
+) -> None:
+    """Generate (unless --raw) → ingest → dbt build → validate → train → score → report."""
+    from ledgerlab.pipeline import RunOptions, run_pipeline
+
+    options = RunOptions(
+        accounts=accounts, seed=seed, raw_dir=raw, clean=clean, taiwan_csv=taiwan_csv,
+        file_overrides=_overrides(file), allow_failed_quality=allow_failed_quality,
+    )
+    result = run_pipeline(options, console)
+    table = Table(title=f"ledgerlab run finished in {result.seconds:.0f} s", show_lines=False)
+    table.add_column("output")
+    table.add_column("where")
+    for name, where in result.outputs.items():
+        table.add_row(name, where)
+    console.print(table)
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr, exit 2."""
+    try:
+        app()
+    except UserError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]error:[/bold red] interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

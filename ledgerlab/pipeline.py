@@ -1,0 +1,178 @@
+"""The whole path, generate → ingest → dbt build → validate → train → score → report.
+
+Each step is a plain function of the step before it; ``run_pipeline`` chains
+them with a progress display and returns what a closing summary needs.
+Steps import their layer lazily so that `ledgerlab generate` does not pay
+for scikit-learn or Great Expectations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from ledgerlab import config
+from ledgerlab.errors import UserError
+
+DEFAULT_TASKS = ("loan_default", "card_propensity", "card_default")
+
+
+@dataclass
+class StepRecord:
+    name: str
+    seconds: float
+    lines: list[str]
+    status: str = "ok"  # ok | skipped | failed
+
+
+@dataclass
+class PipelineReport:
+    steps: list[StepRecord] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return sum(s.seconds for s in self.steps)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    accounts: int = config.DEFAULT_ACCOUNTS
+    seed: int = config.DEFAULT_SEED
+    raw_dir: Path | None = None
+    clean: bool = False
+    taiwan_csv: Path | None = None
+    file_overrides: dict[str, str] = field(default_factory=dict)
+    tasks: tuple[str, ...] = DEFAULT_TASKS
+    allow_failed_quality: bool = False
+
+
+def _step(console: Console, report: PipelineReport, name: str, fn: Callable[[], list[str]]) -> list[str]:
+    started = time.perf_counter()
+    with console.status(f"[bold]{name}[/bold] …", spinner="dots"):
+        try:
+            lines = fn()
+        except UserError:
+            report.steps.append(StepRecord(name, time.perf_counter() - started, [], "failed"))
+            raise
+    record = StepRecord(name, time.perf_counter() - started, lines)
+    report.steps.append(record)
+    console.print(f"[green]✓[/green] [bold]{name}[/bold] [dim]({record.seconds:.1f} s)[/dim]")
+    for line in lines:
+        console.print(f"    {line}")
+    return lines
+
+
+def generate_step(options: RunOptions) -> tuple[Path, list[str]]:
+    from ledgerlab.generator import generate
+
+    out = config.paths().generated_data / f"accounts{options.accounts}_seed{options.seed}"
+    summary = generate(out, accounts=options.accounts, seed=options.seed, clean=options.clean)
+    return out, summary.lines()
+
+
+def ingest_step(raw_dir: Path, options: RunOptions) -> list[str]:
+    from ledgerlab.ingest import ingest
+
+    result = ingest(raw_dir, file_overrides=options.file_overrides, taiwan_csv=options.taiwan_csv)
+    rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
+    rejected = sum(t.rejected_lines for t in result.tables)
+    lines = [f"raw rows: {rows}"]
+    if rejected:
+        lines.append(f"{rejected:,} unparseable line(s) kept in raw._rejected_lines")
+    return lines + [f"note: {n}" for n in result.notes]
+
+
+def build_step() -> list[str]:
+    from ledgerlab.dbt import run_dbt
+
+    key, is_default = config.pseudonym_key()
+    lines = []
+    if is_default:
+        lines.append(
+            "warning: LEDGERLAB_PSEUDONYM_KEY is not set; client ids are pseudonymised with the "
+            "DEVELOPMENT key — set your own key for any real data"
+        )
+    result = run_dbt(["build"])
+    return [*lines, f"dbt build: {result.summary_line()}"]
+
+
+def validate_step(allow_failed_quality: bool) -> list[str]:
+    from expectations.runner import validate
+
+    outcome = validate()
+    lines = outcome.lines()
+    if outcome.blocking_failed and not allow_failed_quality:
+        raise UserError(
+            "validation has blocking failures; modelling stopped. "
+            f"See {outcome.docs_index} (or rerun with --allow-failed-quality)"
+        )
+    return lines
+
+
+def train_and_score_step(task: str, allow_failed_quality: bool) -> tuple[str, list[str]]:
+    from ml.errors import TaskSkipped
+    from ml.score import score_task
+    from ml.train import train_task
+
+    try:
+        trained = train_task(task, allow_failed_quality=allow_failed_quality)
+    except TaskSkipped as skipped:
+        return "skipped", [f"skipped: {skipped}"]
+    scored = score_task(task, allow_failed_quality=allow_failed_quality)
+    return "ok", [*trained.lines(), *scored.lines()]
+
+
+def report_step() -> list[str]:
+    from ledgerlab.insights import build_report
+
+    return build_report().lines()
+
+
+def run_pipeline(options: RunOptions, console: Console | None = None) -> PipelineReport:
+    console = console or Console()
+    report = PipelineReport()
+    paths = config.paths()
+
+    raw_dir = options.raw_dir
+    if raw_dir is None:
+        holder: dict[str, Path] = {}
+
+        def _generate() -> list[str]:
+            holder["out"], lines = generate_step(options)
+            return [*lines, f"files in {holder['out']}"]
+
+        _step(console, report, "generate", _generate)
+        raw_dir = holder["out"]
+    report.outputs["raw data"] = str(raw_dir)
+
+    _step(console, report, "ingest", lambda: ingest_step(raw_dir, options))
+    report.outputs["warehouse"] = str(paths.warehouse)
+    _step(console, report, "dbt build", build_step)
+    _step(console, report, "validate", lambda: validate_step(options.allow_failed_quality))
+    report.outputs["quality report"] = str(paths.quality_reports / "index.html")
+    report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
+
+    for task in options.tasks:
+        started = time.perf_counter()
+        with console.status(f"[bold]train + score {task}[/bold] …", spinner="dots"):
+            status, lines = train_and_score_step(task, options.allow_failed_quality)
+        record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
+        report.steps.append(record)
+        mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"
+        console.print(f"{mark} [bold]{record.name}[/bold] [dim]({record.seconds:.1f} s)[/dim]")
+        for line in lines:
+            console.print(f"    {line}")
+        if status == "ok":
+            report.outputs[f"{task} metrics"] = str(paths.model_reports(task) / "metrics.json")
+            report.outputs[f"{task} model card"] = str(paths.model_reports(task) / "model_card.html")
+            report.outputs[f"{task} scores"] = f"table ml.scores_{task} in {paths.warehouse}"
+
+    _step(console, report, "report", report_step)
+    report.outputs["insight report"] = str(paths.insight_reports / "index.html")
+    report.outputs["models"] = str(paths.models)
+    return report
