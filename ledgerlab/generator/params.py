@@ -23,6 +23,8 @@ TRANS_AMOUNT_QUANTILES: dict[str, tuple[float, ...]] = {
     'VYBER_SIPO': (200.0, 300.0, 1800.0, 2362.5, 2950.0, 3400.0, 3525.0, 3925.0, 4400.0, 4600.0, 4700.0, 4862.5, 4950.0, 5137.5, 5300.0, 5312.5, 5400.0, 5400.0, 5575.0, 5662.5, 5750.0, 5900.0, 6100.0, 6400.0, 6600.0, 6600.0, 6700.0, 6800.0, 7000.0, 7100.0, 7200.0, 7987.5, 12200.0, 13387.5, 13500.0, 14150.0, 15600.0, 16412.5, 16900.0, 17112.5, 18100.0),
     'VYBER_SPACE': (900.0, 1200.0, 1200.0, 1200.0, 1700.0, 1800.0, 1900.0, 1900.0, 1900.0, 2000.0, 2100.0, 2100.0, 2600.0, 2700.0, 3000.0, 4300.0, 4600.0, 5200.0, 6100.0, 6100.0, 6200.0, 6500.0, 6700.0, 7200.0, 7200.0, 7800.0, 8000.0, 8300.0, 8300.0, 8300.0, 8400.0, 8400.0, 9000.0, 9100.0, 9200.0, 9300.0, 9300.0, 9400.0, 9500.0, 9700.0, 9800.0),
 }
+# Interest credited (trans k_symbol UROK), derived like the table above.
+UROK_QUANTILES = (0.2, 13.86, 20.1, 27.1, 36.22, 48.6, 57.8, 64.4, 69.9, 74.8, 80.3, 85.6, 89.9, 94.7, 99.1, 102.9, 106.3, 109.9, 113.3, 117.6, 121.6, 126.1, 130.6, 135.5, 140.72, 146.5, 152.2, 158.29, 164.7, 171.0, 177.25, 183.9, 191.0, 198.92, 209.17, 219.8, 233.38, 250.24, 274.27, 309.78, 499.5)
 ORDER_AMOUNT_QUANTILES: dict[str, tuple[float, ...]] = {
     'SIPO': (1.0, 259.05, 480.15, 716.45, 970.4, 1193.88, 1431.3, 1578.68, 1747.2, 1916.45, 2003.25, 2082.0, 2156.0, 2258.48, 2344.7, 2497.88, 2650.8, 2789.93, 2943.45, 3065.95, 3189.5, 3298.05, 3452.55, 3601.0, 3825.6, 3976.25, 4273.65, 4562.18, 4879.1, 5207.23, 5529.75, 5930.55, 6354.4, 6799.63, 7189.45, 7658.0, 8195.2, 8863.7, 9545.75, 11012.05, 14882.0),
     'POJISTNE': (1.0, 8.0, 17.0, 33.0, 50.1, 62.12, 73.3, 97.0, 121.4, 152.48, 176.0, 226.03, 253.0, 293.0, 330.85, 363.0, 414.4, 459.05, 511.0, 577.9, 629.0, 689.0, 743.1, 805.6, 883.6, 976.25, 1032.15, 1096.68, 1265.1, 1361.97, 1629.5, 1879.45, 2188.8, 2350.85, 2681.9, 3150.75, 3533.0, 4098.8, 5092.4, 6746.45, 12504.0),
@@ -103,19 +105,22 @@ CARD_REFERENCE_MONTH = 60  # 1998-01
 
 PENSION_AGE = 58  # owners at least this old on 1995-01-01 draw a pension (DUCHOD) with PENSION_PROBABILITY
 PENSION_PROBABILITY = 0.85
-SALARY_PROBABILITY = 0.42  # among non-pensioners: salary by transfer; the rest live on cash deposits
+SALARY_PROBABILITY = 0.30  # among non-pensioners: salary by transfer; the rest live on cash deposits
 SALARY_SMALL_SHARE = 0.55  # share of the SALARY quantile function below the 3,000-5,000 cluster
 
 # Buffer (target balance) the owner keeps: log-normal, shifted by wealth and risk.
-BUFFER_LOG_MEAN = 10.05  # exp -> ~23 k CZK
-BUFFER_WEALTH = 0.45
-BUFFER_RISK = -0.55
-BUFFER_NOISE = 0.30
-INTEREST_RATE_RANGE = (0.0022, 0.0053)  # UROK per month on a positive month-end balance
+BUFFER_LOG_MEAN = 9.9  # exp -> ~20 k CZK
+BUFFER_WEALTH = 0.25
+BUFFER_RISK = -0.25
+BUFFER_NOISE = 0.20
+# UROK: a tiered, increasing function of the positive month-end balance, mapped through the
+# real UROK quantile function: amount = Q_UROK(Phi((log(balance) - UROK_LOG_CENTER) / UROK_LOG_SCALE)).
+UROK_LOG_CENTER = 10.45
+UROK_LOG_SCALE = 0.85
 PENALTY_RATE = 0.004  # SANKC. UROK per month on the month's most negative balance
 
 # Loan default model: logit(PD) = intercept + sum(coef * driver); drivers in docs/GENERATOR.md.
-PD_INTERCEPT = -2.55
+PD_INTERCEPT = -6.05
 PD_COEF = {
     "log_income": -1.10,   # per unit of log(mean monthly inflow) - 9.8
     "income_cv": 1.6,      # coefficient of variation of monthly inflow (clipped at 2)
@@ -135,15 +140,15 @@ CARD_COEF = {
     "digital": 0.55,
     "noise": 0.6,
 }
-CARD_1998_INTERCEPT = -2.25
-CARD_HAZARD_INTERCEPT = (-10.0, -7.6, -6.6, -5.9, -5.2)  # monthly logit by year 1993..1997
+CARD_1998_INTERCEPT = -2.5
+CARD_HAZARD_INTERCEPT = (-10.0, -8.2, -7.2, -6.5, -5.8)  # monthly logit by year 1993..1997
 
 # Digital banking.
-DIGITAL_ADOPTION_INTERCEPT = -0.3
-LOGIN_LOG_RATE = 1.5  # log of monthly logins for an average adopter
+DIGITAL_ADOPTION_INTERCEPT = -0.6
+LOGIN_LOG_RATE = 0.35  # log of monthly logins for an average adopter (~1.4)
 LOGIN_DECLINE_PER_YEAR = 0.9  # per unit of positive hidden risk
-RESET_LOG_RATE = -2.6
-LIMIT_LOG_RATE = -3.0
+RESET_LOG_RATE = -3.4
+LIMIT_LOG_RATE = -3.8
 
 ANOMALY_SHARE = 0.0015
 ANOMALY_KINDS = ("large_cash_withdrawal", "new_counterparty_burst", "salary_stop", "dormant_reactivation")

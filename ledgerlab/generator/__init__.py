@@ -1,0 +1,13 @@
+"""Synthetic Czech-bank ("Berka" PKDD'99 format) data generator.
+
+    from ledgerlab.generator import generate, GenerationSummary, DefectRates
+    summary = generate(out_dir, accounts=4500, seed=42)
+
+See docs/GENERATOR.md for the generative model, defects, anomalies and truth files.
+"""
+
+from .defects import ALL_KINDS as DEFECT_KINDS
+from .defects import DefectRates
+from .pipeline import GenerationSummary, generate
+
+__all__ = ["DEFECT_KINDS", "DefectRates", "GenerationSummary", "generate"]

@@ -1,0 +1,111 @@
+"""Typed chunk tables -> the real files' text fields (quoting, decimals, dates).
+
+Each table becomes a frame of already-formatted string fields, so defects can
+alter single fields and the writer only joins them with ";".
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+HEADERS = {
+    "account": ("account_id", "district_id", "frequency", "date"),
+    "client": ("client_id", "birth_number", "district_id"),
+    "disp": ("disp_id", "client_id", "account_id", "type"),
+    "order": ("order_id", "account_id", "bank_to", "account_to", "amount", "k_symbol"),
+    "loan": ("loan_id", "account_id", "date", "amount", "duration", "payments", "status"),
+    "card": ("card_id", "disp_id", "type", "issued"),
+    "district": tuple(f"A{i}" for i in range(1, 17)),
+    "trans": ("trans_id", "account_id", "date", "type", "operation", "amount", "balance", "k_symbol", "bank", "account"),
+}
+QUOTED = {
+    "account": {"frequency"},
+    "client": {"birth_number"},
+    "disp": {"type"},
+    "order": {"bank_to", "account_to", "k_symbol"},
+    "loan": {"status"},
+    "card": {"type"},
+    "district": {"A2", "A3"},
+    "trans": {"type", "operation", "k_symbol"},
+}
+MONEY_2DP = {"order": {"amount"}, "loan": {"payments"}, "trans": {"amount", "balance"}}
+TABLE_FILES = {t: f"{t}.asc" for t in HEADERS}
+
+
+def header_line(table: str) -> str:
+    if table == "district":
+        return ";".join(HEADERS[table])
+    return ";".join(f'"{c}"' for c in HEADERS[table])
+
+
+def money(cents: pl.Expr) -> pl.Expr:
+    """Integer cents -> '1234.50' / '-5.07'."""
+    a = cents.abs()
+    return pl.concat_str(
+        [
+            pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+            (a // 100).cast(pl.Utf8),
+            pl.lit("."),
+            (a % 100).cast(pl.Utf8).str.zfill(2),
+        ]
+    )
+
+
+def quoted(s: pl.Expr) -> pl.Expr:
+    return pl.concat_str([pl.lit('"'), s, pl.lit('"')])
+
+
+def fixed(x: pl.Expr, decimals: int) -> pl.Expr:
+    """A float with a fixed number of decimals (non-negative values)."""
+    scale = 10**decimals
+    v = (x * scale).round(0).cast(pl.Int64)
+    return pl.concat_str([(v // scale).cast(pl.Utf8), pl.lit("."), (v % scale).cast(pl.Utf8).str.zfill(decimals)])
+
+
+def to_fields(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Typed frame (money as *_cents ints, codes as str) -> string field frame."""
+    exprs = []
+    for col in HEADERS[table]:
+        if table == "district":
+            if col in ("A2", "A3"):
+                e = quoted(pl.col(col))
+            elif col == "A10":
+                e = fixed(pl.col(col), 1)
+            elif col in ("A12", "A13"):
+                e = fixed(pl.col(col), 2)
+            else:
+                e = pl.col(col).cast(pl.Utf8)
+            e = e.fill_null("?")
+        elif col in MONEY_2DP.get(table, ()):
+            e = money(pl.col(col + "_cents"))
+        elif table == "loan" and col == "amount":
+            e = (pl.col("amount_cents") // 100).cast(pl.Utf8)
+        elif table == "card" and col == "issued":
+            e = pl.concat_str([pl.col("issued").cast(pl.Utf8), pl.lit(" 00:00:00")])
+        elif col in QUOTED[table]:
+            e = quoted(pl.col(col))
+        else:
+            e = pl.col(col).cast(pl.Utf8)
+        exprs.append(e.alias(col))
+    return df.select(exprs)
+
+
+def trans_fields(df: pl.DataFrame) -> pl.DataFrame:
+    """trans: bank/account are missing (empty, unquoted), '""'/'"0"', or quoted codes."""
+    bank = pl.col("bank_code")
+    return df.select(
+        pl.col("trans_id").cast(pl.Utf8),
+        pl.col("account_id").cast(pl.Utf8),
+        pl.col("date").cast(pl.Utf8),
+        quoted(pl.col("type")).alias("type"),
+        quoted(pl.col("operation")).alias("operation"),
+        money(pl.col("amount_cents")).alias("amount"),
+        money(pl.col("balance_cents")).alias("balance"),
+        quoted(pl.col("k_symbol")).alias("k_symbol"),
+        pl.when(bank.is_null()).then(pl.lit("")).otherwise(quoted(bank)).alias("bank"),
+        pl.when(pl.col("account_to").is_null()).then(pl.lit("")).otherwise(quoted(pl.col("account_to"))).alias("account"),
+    )
+
+
+def join_fields(fields: pl.DataFrame) -> pl.Series:
+    return fields.select(pl.concat_str(pl.all(), separator=";").alias("line"))["line"]
