@@ -38,6 +38,7 @@ def dbt_environment(warehouse_path: Path | None = None) -> dict[str, str]:
     env.setdefault("DBT_TARGET_PATH", str(paths.home / "target"))
     env.setdefault("DBT_LOG_PATH", str(paths.home / "logs"))
     env["DO_NOT_TRACK"] = "1"
+    env["DBT_USE_COLORS"] = "false"
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     env.setdefault("DBT_PROFILES_DIR", str(config.REPO_ROOT))
     env.setdefault("DBT_PROJECT_DIR", str(config.REPO_ROOT))
