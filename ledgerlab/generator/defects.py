@@ -8,11 +8,17 @@ a counter-based draw keyed by the row's primary key, so the same rows are hit
 whatever the chunking. Rates are per eligible row of trans.asc; the small
 tables and the events file use rate * small_table_factor so that every kind
 occurs at the default size.
+
+The injection works on the finished text: a piece of a file is formatted
+clean (all rows), the hit rows are picked with vectorised hashes, and only
+those few lines are edited or copied in Python and spliced back into the
+clean bytes. Line numbers are recorded relative to the piece; the caller
+shifts them to physical line numbers once it knows where the piece goes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import polars as pl
@@ -32,6 +38,8 @@ REJECTED_KINDS = (
 REPAIRED_KINDS = ("comma_decimal", "untrimmed_code", "wrong_case_code")
 ALL_KINDS = REJECTED_KINDS + REPAIRED_KINDS
 ORPHAN_BASE = 90_000_000  # ids from here on never exist in a parent file
+EVENTS_FILE, EVENTS_TABLE = "digital_events.jsonl", "digital_events"
+EVENT_REJECTED_KINDS = ("duplicate_row", "null_key", "orphan_foreign_key", "date_after_end", "malformed_json")
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class DefectRates:
         r = float(getattr(self, kind))
         if table == "trans":
             return r
-        return min(1.0, r * (self.events_factor if table == "digital_events" else self.small_table_factor))
+        return min(1.0, r * (self.events_factor if table == EVENTS_TABLE else self.small_table_factor))
 
     def as_dict(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -73,6 +81,7 @@ SPECS = {
     "trans": dict(key="trans_id", fks=("account_id",), dates=("date",), codes=("type", "operation"), amounts=("amount",), decimals=("amount", "balance")),
 }
 PARQUET_SKIPPED = {"malformed_date", "comma_decimal"}  # not representable in typed columns
+TRUTH_SCHEMA = {"file": pl.Utf8, "table": pl.Utf8, "line": pl.Int64, "kind": pl.Utf8, "column": pl.Utf8, "action": pl.Utf8}
 
 
 def _kinds_for(table: str) -> list[str]:
@@ -89,231 +98,267 @@ def _kinds_for(table: str) -> list[str]:
     return kinds
 
 
+@dataclass
+class DefectLog:
+    """Defect records of one piece of output; ``line`` is 0-based within the piece."""
+
+    table: str
+    kind: list[str] = field(default_factory=list)
+    line: list[int] = field(default_factory=list)
+    column: list[str | None] = field(default_factory=list)
+    action: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, line: int, column: str | None, action: str) -> None:
+        self.kind.append(kind)
+        self.line.append(line)
+        self.column.append(column)
+        self.action.append(action)
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+
+@dataclass
+class Injected:
+    """A piece of a file after injection: byte pieces to write in order, line count, defect log."""
+
+    pieces: list
+    n_lines: int
+    log: DefectLog | None = None
+
+    @property
+    def n_bytes(self) -> int:
+        return sum(len(p) for p in self.pieces)
+
+
+def line_bounds(data, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Byte offsets [start, end) of the given 0-based lines (end excludes the LF)."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    block = 1 << 20
+    parts = [np.flatnonzero(a[i : i + block] == 10) + i for i in range(0, a.size, block)]
+    nl = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    ends = nl[rows]
+    starts = np.where(rows > 0, nl[np.maximum(rows - 1, 0)] + 1, 0)
+    return starts, ends
+
+
 class DefectInjector:
     def __init__(self, streams: Streams, rates: DefectRates | None, file_format: str = "csv") -> None:
         self.streams = streams
         self.rates = rates
         self.file_format = file_format
-        self.records: list[pl.DataFrame] = []
 
     @property
     def enabled(self) -> bool:
         return self.rates is not None
 
     def _pick(self, table: str, kind: str, keys: np.ndarray) -> np.ndarray:
+        """Row indices hit by a kind (``uniform(defect:table:kind, key) < rate``)."""
         if self.file_format == "parquet" and kind in PARQUET_SKIPPED:
-            return np.zeros(keys.size, dtype=bool)
-        return self.streams.uniform(f"defect:{table}:{kind}", keys) < self.rates.rate(kind, table)
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self.streams.below(f"defect:{table}:{kind}", self.rates.rate(kind, table), keys))
 
     def _choose(self, table: str, kind: str, keys: np.ndarray, options: tuple) -> np.ndarray:
         return self.streams.integers(f"defect_col:{table}:{kind}", 0, len(options), keys)
 
-    def _record(self, file: str, table: str, lines: np.ndarray, kind: str, column, action: str) -> None:
-        n = lines.size
-        if n == 0:
-            return
-        col = column if isinstance(column, (list, np.ndarray)) else [column] * n
-        self.records.append(
-            pl.DataFrame(
-                {"file": [file] * n, "table": [table] * n, "line": lines.astype(np.int64), "kind": [kind] * n,
-                 "column": list(col), "action": [action] * n},
-                schema={"file": pl.Utf8, "table": pl.Utf8, "line": pl.Int64, "kind": pl.Utf8, "column": pl.Utf8, "action": pl.Utf8},
-            )
-        )
-
     # ------------------------------------------------------------------ CSV tables
-    def inject(self, table: str, fields_df: pl.DataFrame, file: str, first_line: int) -> pl.DataFrame:
-        if not self.enabled or table not in SPECS or fields_df.height == 0:
-            return fields_df
+    def inject_csv(self, table: str, data, keys: np.ndarray, header: tuple[str, ...]) -> Injected:
+        """Defects for the clean lines ``data`` (one per key, LF-terminated) of ``table``."""
+        n = int(keys.size)
+        if not self.enabled or table not in SPECS or n == 0:
+            return Injected([data], n)
         spec = SPECS[table]
         kinds = _kinds_for(table)
-        keys = fields_df[spec["key"]].cast(pl.Int64).to_numpy()
-        n = keys.size
-        df = fields_df
-        repaired: list[tuple[str, np.ndarray, np.ndarray]] = []  # kind, row index, column name
-        # REPAIRED, in place
-        for kind in ("comma_decimal", "untrimmed_code", "wrong_case_code"):
-            if kind not in kinds:
+        picks = {kind: self._pick(table, kind, keys) for kind in kinds}
+        touched = np.unique(np.concatenate(list(picks.values())))
+        if touched.size == 0:
+            return Injected([data], n)
+        starts, ends = line_bounds(data, touched)
+        mv = memoryview(data)
+        text = {int(r): bytes(mv[s:e]).decode("ascii").split(";") for r, s, e in zip(touched.tolist(), starts.tolist(), ends.tolist())}
+        col_ix = {c: i for i, c in enumerate(header)}
+        changed: set[int] = set()
+        repaired: list[tuple[int, str, str]] = []  # row, kind, column
+        # REPAIRED, in place (in kind order: later kinds see earlier edits)
+        for kind in REPAIRED_KINDS:
+            if kind not in kinds or picks[kind].size == 0:
                 continue
             cols = spec["decimals"] if kind == "comma_decimal" else spec["codes"]
-            sel = self._pick(table, kind, keys)
-            which = self._choose(table, kind, keys, cols)
-            rows_all = []
-            cols_all = []
+            rows = picks[kind]
+            which = self._choose(table, kind, keys[rows], cols)
             for ci, col in enumerate(cols):
-                mask = sel & (which == ci)
-                values = df[col]
-                if kind == "comma_decimal":
-                    mask &= values.str.contains(".", literal=True).to_numpy()
-                else:  # only real, non-blank codes
-                    mask &= (values.str.strip_chars('" ').str.len_chars() > 0).to_numpy()
-                if not mask.any():
-                    continue
-                m = pl.Series(mask)
-                inner = pl.col(col).str.strip_chars('"')
-                if kind == "comma_decimal":
-                    new = pl.col(col).str.replace(".", ",", literal=True)
-                elif kind == "untrimmed_code":
-                    new = pl.concat_str([pl.lit('" '), inner, pl.lit(' "')])
-                else:
-                    new = pl.concat_str([pl.lit('"'), inner.str.to_uppercase() if table == "card" else inner.str.to_lowercase(), pl.lit('"')])
-                df = df.with_columns(pl.when(m).then(new).otherwise(pl.col(col)).alias(col))
-                idx = np.nonzero(mask)[0]
-                rows_all.append(idx)
-                cols_all.append(np.full(idx.size, col, dtype=object))
-            if rows_all:
-                repaired.append((kind, np.concatenate(rows_all), np.concatenate(cols_all)))
-        # REJECTED, extra rows
-        extras = []
+                j = col_ix[col]
+                for r in rows[which == ci].tolist():
+                    f = text[r]
+                    v = f[j]
+                    if kind == "comma_decimal":
+                        if "." not in v:
+                            continue
+                        f[j] = v.replace(".", ",", 1)
+                    else:  # only real, non-blank codes
+                        if not v.strip('" '):
+                            continue
+                        inner = v.strip('"')
+                        if kind == "untrimmed_code":
+                            f[j] = '" ' + inner + ' "'
+                        else:
+                            f[j] = '"' + (inner.upper() if table == "card" else inner.lower()) + '"'
+                    changed.add(r)
+                    repaired.append((r, kind, col))
+        # REJECTED, extra rows (copies of the possibly repaired row) right after the row, in kind order
+        extras: dict[int, list[tuple[str, str, str | None]]] = {}  # row -> [(line text, kind, column)]
         for rank, kind in enumerate(k for k in kinds if k in REJECTED_KINDS):
-            sel = np.nonzero(self._pick(table, kind, keys))[0]
-            if sel.size == 0:
+            rows = picks[kind]
+            if rows.size == 0:
                 continue
-            rows = df[sel]
-            k = keys[sel]
-            column: object = None
-            if kind == "duplicate_row":
-                pass
-            elif kind == "null_key":
+            k = keys[rows]
+            cols: list[str | None]
+            if kind == "null_key":
                 options = (spec["key"],) + spec["fks"]
-                which = self._choose(table, kind, k, options)
-                column = np.asarray(options, dtype=object)[which]
-                for ci, col in enumerate(options):
-                    rows = rows.with_columns(pl.when(pl.Series(which == ci)).then(pl.lit("")).otherwise(pl.col(col)).alias(col))
+                cols = [options[w] for w in self._choose(table, kind, k, options).tolist()]
+                values = [""] * rows.size
             elif kind == "orphan_foreign_key":
                 options = spec["fks"]
-                which = self._choose(table, kind, k, options)
-                column = np.asarray(options, dtype=object)[which]
-                orphan = pl.Series((ORPHAN_BASE + self.streams.integers("orphan_id", 0, 1_000_000, k, rank)).astype(str))
-                for ci, col in enumerate(options):
-                    rows = rows.with_columns(pl.when(pl.Series(which == ci)).then(orphan).otherwise(pl.col(col)).alias(col))
+                cols = [options[w] for w in self._choose(table, kind, k, options).tolist()]
+                values = [str(v) for v in (ORPHAN_BASE + self.streams.integers("orphan_id", 0, 1_000_000, k, rank)).tolist()]
             elif kind in ("malformed_date", "date_after_end"):
-                col = spec["dates"][0]
-                column = col
-                v = rows[col].str.slice(0, 6)
-                tail = rows[col].str.slice(6)
-                if kind == "date_after_end":
-                    dd = v.str.slice(4, 2).cast(pl.Int64).clip(1, 28).cast(pl.Utf8).str.zfill(2)
-                    new = pl.concat_str([pl.lit("99"), v.str.slice(2, 2), dd, tail], ignore_nulls=True)
-                else:
-                    variant = self._choose(table, kind, k, (0, 1, 2))
-                    bad_char = pl.concat_str([v.str.slice(0, 2), pl.lit("x"), v.str.slice(3)])
-                    bad_day = pl.concat_str([v.str.slice(0, 2), pl.lit("0231")])
-                    new = (
-                        pl.when(pl.Series(variant == 0)).then(pl.concat_str([bad_char, tail]))
-                        .when(pl.Series(variant == 1)).then(pl.concat_str([bad_day, tail]))
-                        .otherwise(pl.lit(""))
-                    )
-                rows = rows.with_columns(pl.select(new).to_series().alias(col))
+                cols = [spec["dates"][0]] * rows.size
+                variant = self._choose(table, kind, k, (0, 1, 2)).tolist() if kind == "malformed_date" else [None] * rows.size
+                values = [None] * rows.size
             elif kind == "out_of_domain_code":
-                col = spec["codes"][0]
-                column = col
-                rows = rows.with_columns(pl.lit('"XYZ"').alias(col))
+                cols = [spec["codes"][0]] * rows.size
+                values = ['"XYZ"'] * rows.size
             elif kind == "impossible_amount":
-                col = spec["amounts"][0]
-                column = col
-                zero = "0" if table == "loan" else "0.00"
-                variant = self._choose(table, kind, k, (0, 1))
-                rows = rows.with_columns(
-                    pl.when(pl.Series(variant == 0)).then(pl.concat_str([pl.lit("-"), pl.col(col).str.strip_chars("-")]))
-                    .otherwise(pl.lit(zero)).alias(col)
-                )
-            extras.append((kind, sel, rows, column, rank))
-        if not extras and not repaired:
-            return df
-        pos = np.arange(n, dtype=np.float64)
-        frames = [df.with_columns(pl.Series("_pos", pos))]
-        for kind, sel, rows, column, rank in extras:
-            frames.append(rows.with_columns(pl.Series("_pos", sel + 0.5 + rank * 0.01)))
-        allrows = pl.concat(frames).sort("_pos")
-        final_pos = allrows["_pos"].to_numpy()
-        lines = first_line + np.arange(final_pos.size)
-        # original rows keep integer positions
-        orig_lines = lines[final_pos == np.floor(final_pos)]
-        for kind, idx, cols in repaired:
-            self._record(file, table, orig_lines[idx], kind, list(cols), "repaired")
-        for kind, sel, rows, column, rank in extras:
-            target = sel + 0.5 + rank * 0.01
-            ln = lines[np.searchsorted(final_pos, target)]
-            col = list(column) if isinstance(column, np.ndarray) else column
-            self._record(file, table, ln, kind, col, "rejected")
-        return allrows.drop("_pos")
+                cols = [spec["amounts"][0]] * rows.size
+                variant = self._choose(table, kind, k, (0, 1)).tolist()
+                values = [None] * rows.size
+            else:  # duplicate_row
+                cols = [None] * rows.size
+                values = [None] * rows.size
+            for i, r in enumerate(rows.tolist()):
+                f = list(text[r])
+                col = cols[i]
+                if col is not None:
+                    j = col_ix[col]
+                    if kind in ("null_key", "orphan_foreign_key", "out_of_domain_code"):
+                        f[j] = values[i]
+                    elif kind == "date_after_end":
+                        v, tail = f[j][:6], f[j][6:]
+                        dd = str(min(max(int(v[4:6]), 1), 28)).zfill(2)
+                        f[j] = "99" + v[2:4] + dd + tail
+                    elif kind == "malformed_date":
+                        v, tail = f[j][:6], f[j][6:]
+                        f[j] = (v[:2] + "x" + v[3:] + tail, v[:2] + "0231" + tail, "")[variant[i]]
+                    elif kind == "impossible_amount":
+                        f[j] = "-" + f[j].strip("-") if variant[i] == 0 else ("0" if table == "loan" else "0.00")
+                extras.setdefault(r, []).append((";".join(f), kind, col))
+        return self._splice(table, data, n, touched, starts, ends, text, changed, repaired, extras, sep=";")
 
-    # ------------------------------------------------------------------ parquet tables
-    def inject_typed(self, table: str, typed: pl.DataFrame, file: str, first_line: int) -> pl.DataFrame:
-        """Parquet mode: the same injection on formatted fields, parsed back to typed columns."""
-        if not self.enabled or table not in SPECS or typed.height == 0:
-            return typed
-        from .formatting import to_fields, trans_fields
-
-        fields_df = trans_fields(typed) if table == "trans" else to_fields(table, typed)
-        injected = self.inject(table, fields_df, file, first_line)
-        return parse_fields(table, injected)
+    def _splice(self, table, data, n, touched, starts, ends, text, changed, repaired, extras, sep) -> Injected:
+        mv = memoryview(data)
+        log = DefectLog(table)
+        repaired_by_row: dict[int, list[tuple[str, str]]] = {}
+        for r, kind, col in repaired:
+            repaired_by_row.setdefault(r, []).append((kind, col))
+        pieces = []
+        pos = 0
+        inserted = 0
+        for r, s, e in zip(touched.tolist(), starts.tolist(), ends.tolist()):
+            if r not in changed and r not in extras:
+                continue
+            line_no = r + inserted
+            for kind, col in repaired_by_row.get(r, ()):
+                log.add(kind, line_no, col, "repaired")
+            if r in changed:
+                pieces.append(mv[pos:s])
+                out = [(text[r] if sep is None else sep.join(text[r]))]
+            else:
+                pieces.append(mv[pos : e + 1])
+                out = [""]
+            for line, kind, col in extras.get(r, ()):
+                inserted += 1
+                log.add(kind, r + inserted, col, "rejected")
+                out.append(line)
+            if r in changed:
+                pieces.append(("\n".join(out) + "\n").encode("ascii"))
+            else:
+                pieces.append(("\n".join(out[1:]) + "\n").encode("ascii"))
+            pos = e + 1
+        pieces.append(mv[pos:])
+        return Injected(pieces, n + inserted, log if len(log) else None)
 
     # ------------------------------------------------------------------ events
-    def inject_events(self, df: pl.DataFrame, first_line: int) -> pl.DataFrame:
-        """Row-level defects in the (sorted) events frame; malformed_json is applied to lines later."""
-        self._pending_json: np.ndarray | None = None
-        if not self.enabled or df.height == 0:
-            df = df.with_columns(pl.lit(False).alias("_malformed"))
-            return df
-        file, table = "digital_events.jsonl", "digital_events"
-        keys = (df["client_id"].cast(pl.Int64).to_numpy() * 1_000_003 + df["day"].to_numpy() * 86_400 + df["sec"].to_numpy())
-        n = keys.size
-        df = df.with_columns(pl.col("client_id").cast(pl.Int64))
-        repaired = []
+    def inject_event_lines(self, data, client_id: np.ndarray, day: np.ndarray, sec: np.ndarray) -> Injected:
+        """Defects for the clean, sorted event lines ``data`` of one block (JSON edited as text)."""
+        n = int(client_id.size)
+        if not self.enabled or n == 0:
+            return Injected([data], n)
+        table = EVENTS_TABLE
+        keys = client_id.astype(np.int64) * 1_000_003 + day.astype(np.int64) * 86_400 + sec.astype(np.int64)
+        picks = {kind: self._pick(table, kind, keys) for kind in ("untrimmed_code", "wrong_case_code") + EVENT_REJECTED_KINDS}
+        touched = np.unique(np.concatenate(list(picks.values())))
+        if touched.size == 0:
+            return Injected([data], n)
+        starts, ends = line_bounds(data, touched)
+        mv = memoryview(data)
+        text = {int(r): bytes(mv[s:e]).decode("ascii") for r, s, e in zip(touched.tolist(), starts.tolist(), ends.tolist())}
+        changed: set[int] = set()
+        repaired: list[tuple[int, str, str]] = []
         for kind in ("untrimmed_code", "wrong_case_code"):
-            mask = self._pick(table, kind, keys)
-            if mask.any():
-                m = pl.Series(mask)
-                new = pl.concat_str([pl.lit(" "), pl.col("event_type"), pl.lit(" ")]) if kind == "untrimmed_code" else pl.col("event_type").str.to_uppercase()
-                df = df.with_columns(pl.when(m).then(new).otherwise(pl.col("event_type")).alias("event_type"))
-                repaired.append((kind, np.nonzero(mask)[0]))
-        extras = []
-        for rank, kind in enumerate(("duplicate_row", "null_key", "orphan_foreign_key", "date_after_end", "malformed_json")):
-            sel = np.nonzero(self._pick(table, kind, keys))[0]
-            if sel.size == 0:
+            for r in picks[kind].tolist():
+                line = text[r]
+                a, b = _json_value_span(line, '"event_type": "', '"')
+                v = line[a:b]
+                text[r] = line[:a] + (" " + v + " " if kind == "untrimmed_code" else v.upper()) + line[b:]
+                changed.add(r)
+                repaired.append((r, kind, "event_type"))
+        extras: dict[int, list[tuple[str, str, str | None]]] = {}
+        for kind in EVENT_REJECTED_KINDS:
+            rows = picks[kind]
+            if rows.size == 0:
                 continue
-            rows = df[sel]
-            column = None
-            if kind == "null_key":
-                rows = rows.with_columns(pl.lit(None, dtype=pl.Int64).alias("client_id"))
-                column = "client_id"
-            elif kind == "orphan_foreign_key":
-                rows = rows.with_columns(pl.Series("client_id", ORPHAN_BASE + self.streams.integers("orphan_event", 0, 1_000_000, keys[sel])))
-                column = "client_id"
-            elif kind == "date_after_end":
-                rows = rows.with_columns(pl.concat_str([pl.lit("1999"), pl.col("ts").str.slice(4)]).alias("ts"))
-                column = "ts"
-            rows = rows.with_columns(pl.lit(kind == "malformed_json").alias("_malformed"))
-            extras.append((kind, sel, rows, column, rank))
-        df = df.with_columns(pl.lit(False).alias("_malformed"))
-        frames = [df.with_columns(pl.Series("_pos", np.arange(n, dtype=np.float64)))]
-        for kind, sel, rows, column, rank in extras:
-            frames.append(rows.with_columns(pl.Series("_pos", sel + 0.5 + rank * 0.01)))
-        allrows = pl.concat(frames, how="vertical_relaxed").sort("_pos")
-        final_pos = allrows["_pos"].to_numpy()
-        lines = first_line + np.arange(final_pos.size)
-        orig_lines = lines[final_pos == np.floor(final_pos)]
-        for kind, idx in repaired:
-            self._record(file, table, orig_lines[idx], kind, "event_type", "repaired")
-        for kind, sel, rows, column, rank in extras:
-            ln = lines[np.searchsorted(final_pos, sel + 0.5 + rank * 0.01)]
-            self._record(file, table, ln, kind, column, "rejected")
-        return allrows.drop("_pos")
+            orphan = (ORPHAN_BASE + self.streams.integers("orphan_event", 0, 1_000_000, keys[rows])).tolist() if kind == "orphan_foreign_key" else None
+            for i, r in enumerate(rows.tolist()):
+                line = text[r]
+                column = None
+                if kind in ("null_key", "orphan_foreign_key"):
+                    a, b = _json_value_span(line, '"client_id": ', ",")
+                    line = line[:a] + ("null" if kind == "null_key" else str(orphan[i])) + line[b:]
+                    column = "client_id"
+                elif kind == "date_after_end":
+                    key = '"event_time": "' if '"event_time": "' in line else '"ts": "'
+                    a = line.index(key) + len(key)
+                    line = line[:a] + "1999" + line[a + 4 :]
+                    column = "ts"
+                elif kind == "malformed_json":
+                    line = line[: len(line) // 2 + 1]
+                extras.setdefault(r, []).append((line, kind, column))
+        return self._splice(table, data, n, touched, starts, ends, text, changed, repaired, extras, sep=None)
 
-    def finish_event_lines(self, lines: pl.Series, df: pl.DataFrame) -> pl.Series:
-        """Break the JSON of the rows marked malformed (drop the closing brace and more)."""
-        if "_malformed" not in df.columns or not df["_malformed"].any():
-            return lines
-        broken = lines.str.slice(0, lines.str.len_chars() // 2 + 1)
-        return pl.select(pl.when(df["_malformed"]).then(broken).otherwise(lines)).to_series().alias("line")
 
-    def truth(self) -> pl.DataFrame:
-        schema = {"file": pl.Utf8, "table": pl.Utf8, "line": pl.Int64, "kind": pl.Utf8, "column": pl.Utf8, "action": pl.Utf8}
-        if not self.records:
-            return pl.DataFrame(schema=schema)
-        return pl.concat(self.records).sort(["file", "line", "kind"]).rechunk()
+def _json_value_span(line: str, key: str, end: str) -> tuple[int, int]:
+    a = line.index(key) + len(key)
+    return a, line.index(end, a)
+
+
+def defects_truth(logs: list[tuple[DefectLog, int]], file_format: str) -> pl.DataFrame:
+    """The truth frame from (log, first physical line of its piece) pairs."""
+    cols: dict[str, list] = {k: [] for k in TRUTH_SCHEMA}
+    for log, first_line in logs:
+        m = len(log)
+        if not m:
+            continue
+        file = EVENTS_FILE if log.table == EVENTS_TABLE else (f"{log.table}.asc" if file_format == "csv" else f"{log.table}.parquet")
+        cols["file"].extend([file] * m)
+        cols["table"].extend([log.table] * m)
+        cols["line"].extend([first_line + x for x in log.line])
+        cols["kind"].extend(log.kind)
+        cols["column"].extend(log.column)
+        cols["action"].extend(log.action)
+    df = pl.DataFrame(cols, schema=TRUTH_SCHEMA)
+    if df.height == 0:
+        return df
+    return df.sort(["file", "line", "kind"]).rechunk()
 
 
 def parse_fields(table: str, f: pl.DataFrame) -> pl.DataFrame:
@@ -335,3 +380,12 @@ def parse_fields(table: str, f: pl.DataFrame) -> pl.DataFrame:
             e = c.cast(pl.Int64, strict=False).alias(col)
         out.append(e)
     return f.select(out)
+
+
+def split_lines(data: bytes, header: tuple[str, ...]) -> pl.DataFrame:
+    """CSV lines (';'-separated, no quoting rules) back into a frame of string fields."""
+    text = bytes(data).decode("ascii")
+    lines = text.split("\n")[:-1] if text else []
+    s = pl.Series("line", lines, dtype=pl.Utf8)
+    parts = s.str.split_exact(";", len(header) - 1).struct.rename_fields(list(header))
+    return parts.struct.unnest() if len(lines) else pl.DataFrame(schema={c: pl.Utf8 for c in header})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -10,18 +11,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import params
-from .accounts import generate_accounts, n_clients, plan_anomalies
-from .cards import plan_early_cards
-from .defects import DefectInjector, DefectRates
-from .districts import account_district_weights, generate_districts, unemployment_a13
-from .events import EventBuffer, generate_events
-from .formatting import HEADERS, to_fields, trans_fields
-from .orders import plan_loans, plan_orders
-from .randomness import Streams
-from .tables import Offsets, build_tables
-from .transactions import AK_DORMANT, plan_anomalies_detail, simulate
-from .writer import TABLES, TableWriter
+from .defects import DefectRates, DefectLog, Injected, defects_truth
+from .events import EventTable
+from .formatting import HEADERS, table_csv
+from .tables import Offsets
+from .units import UNIT_TABLES, RunConfig, Unit, UnitOutput, UnitWork, plan_units
+from .writer import EVENTS, TABLES, OutputFiles
 
 
 @dataclass(frozen=True)
@@ -90,13 +85,22 @@ def generate(
     file_format: str = "csv",
     chunk_accounts: int = 5000,
     defect_rates: DefectRates | None = None,
+    workers: int | None = None,
 ) -> GenerationSummary:
-    """Write the synthetic bank into ``out_dir`` (see docs/GENERATOR.md)."""
+    """Write the synthetic bank into ``out_dir`` (see docs/GENERATOR.md).
+
+    ``workers``: processes that simulate and format units in parallel (None:
+    one per available CPU when there are several units of work; 1: all in
+    this process). The files are the same whatever ``workers`` and
+    ``chunk_accounts`` are.
+    """
     started = time.perf_counter()
     if accounts < 1:
         raise ValueError("accounts must be >= 1")
     if chunk_accounts < 1:
         raise ValueError("chunk_accounts must be >= 1")
+    if file_format not in ("csv", "parquet"):
+        raise ValueError(f"file_format must be 'csv' or 'parquet', not {file_format!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     truth_dir = out_dir / "_truth"
@@ -106,63 +110,45 @@ def generate(
     for stale in [*(out_dir / f"{t}.asc" for t in TABLES), *(out_dir / f"{t}.parquet" for t in TABLES)]:
         stale.unlink(missing_ok=True)
 
-    streams = Streams(seed)
-    writer = TableWriter(out_dir, file_format)
-    injector = DefectInjector(streams, None if clean else (defect_rates or DefectRates()), file_format)
-    districts = generate_districts(streams)
-    weights = account_district_weights(districts)
-    a13 = unemployment_a13(districts)
-    anomaly_plan = plan_anomalies(streams, accounts)
-    events = EventBuffer(writer, injector, dict(zip(districts["A1"].to_list(), districts["A2"].to_list())))
+    cfg = RunConfig(accounts=accounts, seed=seed, clean=clean, file_format=file_format, defect_rates=defect_rates)
+    work = UnitWork(cfg)
+    files = OutputFiles(out_dir, file_format)
+    sink = Sink(files, work)
+    sink.put_district(work.districts)
+    units = plan_units(accounts, chunk_accounts)
+    n_workers = _n_workers(workers, units, file_format)
+    if n_workers > 1:
+        from .parallel import run_parallel
 
-    _emit(writer, injector, "district", districts, to_fields("district", districts))
-    off = Offsets()
-    truth_parts: dict[str, list[pl.DataFrame]] = {"loans": [], "cards": [], "anomalies": []}
-    for a0 in range(0, accounts, chunk_accounts):
-        a1 = min(accounts, a0 + chunk_accounts)
-        aid = np.arange(a0 + 1, a1 + 1, dtype=np.int64)
-        kind = np.array([anomaly_plan.get(int(a), -1) for a in aid], dtype=np.int64) if anomaly_plan else np.full(aid.size, -1)
-        acc = generate_accounts(streams, aid, off.client, weights, kind)
-        loans = plan_loans(streams, acc)
-        loans.has_loan &= kind != AK_DORMANT
-        orders = plan_orders(streams, acc, loans)
-        early_cards = plan_early_cards(streams, acc)
-        anomalies = plan_anomalies_detail(streams, acc, kind)
-        sim = simulate(streams, acc, orders, loans, early_cards, anomalies, a13[acc.district_id])
-        tables, truth = build_tables(streams, acc, orders, loans, anomalies, sim, off)
-        for name in ("account", "client", "disp", "order", "loan", "card"):
-            _emit(writer, injector, name, tables[name], to_fields(name, tables[name]))
-        _emit(writer, injector, "trans", tables["trans"], trans_fields(tables["trans"]))
-        events.add(generate_events(streams, acc, sim, truth["loans"]), a0, a1)
-        for key in truth_parts:
-            truth_parts[key].append(truth[key])
-        off = Offsets(
-            client=off.client + n_clients(acc.has_disponent),
-            order=off.order + tables["order"].height,
-            loan=off.loan + tables["loan"].height,
-            card=off.card + tables["card"].height,
-            trans=off.trans + tables["trans"].height,
-        )
-    events.flush_all()
-    writer.close()
+        run_parallel(cfg, units, work.anomaly_kinds(), sink, n_workers)
+    else:
+        kinds = work.anomaly_kinds()
+        off = Offsets()
+        for unit in units:
+            state, counts = work.simulate(unit, kinds[unit.a0 : unit.a1])
+            out = work.emit(unit, state, off)
+            off = counts.advance(off)
+            placed = sink.place(unit, out)
+            sink.write(placed, out)
+    bytes_written = sink.close()
 
     # one contiguous chunk each, so the parquet bytes do not depend on chunk_accounts
-    loans_truth = pl.concat(truth_parts["loans"]).rechunk()
-    cards_truth = pl.concat(truth_parts["cards"]).rechunk()
-    anomalies_truth = pl.concat(truth_parts["anomalies"]).rechunk()
-    defects_truth = injector.truth()
+    loans_truth = pl.concat(sink.truth_parts["loans"]).rechunk()
+    cards_truth = pl.concat(sink.truth_parts["cards"]).rechunk()
+    anomalies_truth = pl.concat(sink.truth_parts["anomalies"]).rechunk()
+    defects_truth_df = defects_truth(sink.logs, file_format)
     loans_truth.write_parquet(truth_dir / "loans.parquet")
     cards_truth.write_parquet(truth_dir / "cards.parquet")
     anomalies_truth.write_parquet(truth_dir / "anomalies.parquet")
-    defects_truth.write_parquet(truth_dir / "defects.parquet")
+    defects_truth_df.write_parquet(truth_dir / "defects.parquet")
 
     n_loans = loans_truth.height
-    by_kind = dict(defects_truth.group_by("kind").len().iter_rows()) if defects_truth.height else {}
+    by_kind = dict(defects_truth_df.group_by("kind").len().iter_rows()) if defects_truth_df.height else {}
     summary = GenerationSummary(
         out_dir=out_dir,
         accounts=accounts,
         seed=seed,
-        rows={t: writer.lines[t] for t in TABLES},
+        rows={t: files.layout.lines[t] for t in TABLES},
         default_rate=float(loans_truth["is_default"].mean()) if n_loans else float("nan"),
         oracle_roc_auc=_auc(loans_truth["true_pd"].to_numpy(), loans_truth["is_default"].to_numpy()) if n_loans else float("nan"),
         card_oracle_roc_auc=_auc(cards_truth["true_probability"].to_numpy(), cards_truth["took_card"].to_numpy())
@@ -170,12 +156,12 @@ def generate(
         else float("nan"),
         card_take_rate=float(cards_truth["took_card"].mean()) if cards_truth.height else float("nan"),
         n_loans=n_loans,
-        n_defects=defects_truth.height,
+        n_defects=defects_truth_df.height,
         defects_by_kind=by_kind,
         n_anomalous_accounts=anomalies_truth.height,
-        n_events=writer.events_lines,
+        n_events=files.layout.lines[EVENTS],
         seconds=time.perf_counter() - started,
-        bytes_written=writer.bytes_written,
+        bytes_written=bytes_written,
         clean=clean,
         file_format=file_format,
         chunk_accounts=chunk_accounts,
@@ -183,13 +169,99 @@ def generate(
     return summary
 
 
-def _emit(writer: TableWriter, injector: DefectInjector, table: str, typed: pl.DataFrame, fields: pl.DataFrame) -> None:
-    if writer.file_format == "csv":
-        fields = injector.inject(table, fields, writer.file_name(table), writer.first_line(table))
-        writer.write_fields(table, fields)
-    else:
-        typed = injector.inject_typed(table, typed, writer.file_name(table), writer.first_line(table))
-        writer.write_typed(table, _parquet_frame(table, typed))
+def _n_workers(workers: int | None, units: list[Unit], file_format: str) -> int:
+    if file_format != "csv":
+        return 1  # parquet row groups are written in order by this process
+    if workers is None:
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            cpus = os.cpu_count() or 1
+        # a worker process costs ~1 s to start: only worth it for several units of real size
+        return max(1, min(cpus, len(units))) if sum(u.a1 - u.a0 for u in units) >= 10_000 else 1
+    return max(1, min(int(workers), len(units)))
+
+
+@dataclass
+class Placed:
+    """Where a unit's pieces go: (first data line, byte offset) per table; events likewise or None."""
+
+    at: dict[str, tuple[int, int]]
+
+
+class Sink:
+    """Places unit outputs in file order and collects defect logs and truth rows (runs in the main process)."""
+
+    def __init__(self, files: OutputFiles, work: UnitWork) -> None:
+        self.files = files
+        self.work = work
+        self.logs: list[tuple[DefectLog, int]] = []
+        self.truth_parts: dict[str, list[pl.DataFrame]] = {"loans": [], "cards": [], "anomalies": []}
+        self._event_parts: list[EventTable] = []
+        self._next_unit = 0
+        self._chunk_typed: dict[str, list[pl.DataFrame]] = {}
+
+    def put_district(self, districts: pl.DataFrame) -> None:
+        if self.files.file_format == "csv":
+            data = table_csv("district", districts)
+            _, offset = self.files.layout.place("district", districts.height, len(data))
+            self.files.write_at("district", [data], offset)
+        else:
+            self.files.layout.place("district", districts.height, 0)
+            self.files.write_typed("district", _parquet_frame("district", districts))
+
+    def _log(self, inj: Injected, table: str, first_index: int) -> None:
+        if inj.log is not None:
+            # physical line numbers: header = line 1 (events: no header, first event = line 1)
+            self.logs.append((inj.log, first_index + (1 if table == EVENTS else 2)))
+
+    def place(self, unit: Unit, out: UnitOutput) -> Placed:
+        """Fix the unit's place in every file (units must come in order)."""
+        if unit.index != self._next_unit:
+            raise RuntimeError(f"unit {unit.index} placed before unit {self._next_unit}")
+        self._next_unit += 1
+        layout = self.files.layout
+        at = {}
+        for table in UNIT_TABLES:
+            inj = out.tables[table]
+            at[table] = layout.place(table, inj.n_lines, inj.n_bytes)
+            self._log(inj, table, at[table][0])
+        events = out.events
+        if out.event_part is not None:
+            self._event_parts.append(out.event_part)
+            out.event_part = None
+            if unit.last_of_block:
+                events = out.events = self.work.format_events(EventTable.concat(self._event_parts))
+                self._event_parts = []
+        if events is not None:
+            at[EVENTS] = layout.place(EVENTS, events.n_lines, events.n_bytes)
+            self._log(events, EVENTS, at[EVENTS][0])
+        for key in self.truth_parts:
+            self.truth_parts[key].append(out.truth[key])
+        if self.files.file_format == "parquet":
+            for table in UNIT_TABLES:
+                self._chunk_typed.setdefault(table, []).append(out.typed.pop(table))
+            if unit.last_of_chunk:
+                for table in UNIT_TABLES:
+                    frames = self._chunk_typed.pop(table)
+                    frame = frames[0] if len(frames) == 1 else pl.concat(frames).rechunk()
+                    self.files.write_typed(table, _parquet_frame(table, frame))
+        return Placed(at)
+
+    def write(self, placed: Placed, out: UnitOutput) -> None:
+        """Write a placed unit's pieces (in this process)."""
+        write_unit(self.files.write_at, placed, out, self.files.file_format)
+
+    def close(self) -> int:
+        return self.files.close()
+
+
+def write_unit(write_at, placed: Placed, out: UnitOutput, file_format: str) -> None:
+    if file_format == "csv":
+        for table in UNIT_TABLES:
+            write_at(table, out.tables[table].pieces, placed.at[table][1])
+    if out.events is not None:
+        write_at(EVENTS, out.events.pieces, placed.at[EVENTS][1])
 
 
 def _parquet_frame(table: str, df: pl.DataFrame) -> pl.DataFrame:

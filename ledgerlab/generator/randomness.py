@@ -5,6 +5,10 @@ as (account_id, month, slot) -- never on how many values were drawn before.
 That is what makes the output independent of ``chunk_accounts``: the same
 account gets the same numbers whichever chunk it lands in. The hash is the
 splitmix64 finaliser applied twice, vectorised over numpy uint64 arrays.
+
+Speed: the hash runs in place, block by block (``_BLOCK`` elements stay in the
+CPU cache), and ``uniform`` turns the bits into floats in the same buffers.
+The values are exactly those of the plain formula (see ``_mix``).
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / float(1 << 53)
+_BLOCK = 16384  # elements per in-place block (128 KiB of uint64)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser (reference form; ``_mix_inplace`` is the fast one)."""
     x = x ^ (x >> _S30)
     x = x * _K1
     x = x ^ (x >> _S27)
@@ -34,11 +40,44 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
+def _mix_inplace(x: np.ndarray, tmp: np.ndarray) -> None:
+    np.right_shift(x, _S30, out=tmp)
+    x ^= tmp
+    x *= _K1
+    np.right_shift(x, _S27, out=tmp)
+    x ^= tmp
+    x *= _K2
+    np.right_shift(x, _S31, out=tmp)
+    x ^= tmp
+
+
+def _mix_all(x: np.ndarray) -> None:
+    """_mix over a contiguous uint64 array, in place, block by block."""
+    flat = x.reshape(-1)
+    n = flat.size
+    if n <= _BLOCK:
+        _mix_inplace(flat, np.empty(n, dtype=np.uint64))
+        return
+    tmp = np.empty(_BLOCK, dtype=np.uint64)
+    for i in range(0, n, _BLOCK):
+        blk = flat[i : i + _BLOCK]
+        _mix_inplace(blk, tmp[: blk.size])
+
+
 def stream_key(seed: int, stream: str) -> np.uint64:
     """A 64-bit key for a named stream of a seed."""
     base = (int(seed) * 0x9E3779B97F4A7C15 + zlib.crc32(stream.encode()) * 0xC2B2AE3D27D4EB4F) % (1 << 64)
     with np.errstate(over="ignore"):
         return _mix(np.array([base], dtype=np.uint64))[0]
+
+
+def _as_u64(x) -> np.ndarray:
+    x = np.asarray(x)
+    return x if x.dtype == np.uint64 else x.astype(np.uint64)
+
+
+def _is_zero(x) -> bool:
+    return isinstance(x, (int, np.integer)) and x == 0
 
 
 class Streams:
@@ -55,21 +94,53 @@ class Streams:
         return key
 
     def bits(self, stream: str, a, b=0, c=0) -> np.ndarray:
-        """uint64 hashes of (stream, a, b, c), broadcast over the key arrays."""
-        a = np.asarray(a).astype(np.uint64)
-        b = np.asarray(b).astype(np.uint64)
-        c = np.asarray(c).astype(np.uint64)
+        """uint64 hashes of (stream, a, b, c), broadcast over the key arrays.
+
+        = _mix(_mix(key + a * GOLDEN) + b * KB + c * KC), computed in place.
+        """
         with np.errstate(over="ignore"):
-            h = _mix(self._key(stream) + a * _GOLDEN)
-            return _mix(h + b * _KB + c * _KC)
+            h = _as_u64(a) * _GOLDEN  # a fresh array
+            h += self._key(stream)
+            if h.ndim == 0:
+                h = h.reshape(1)
+                scalar = True
+            else:
+                scalar = False
+            _mix_all(h)
+            if not (_is_zero(b) and _is_zero(c)):
+                bc = _as_u64(b) * _KB
+                bc = bc + _as_u64(c) * _KC
+                if bc.ndim == 0 or bc.shape == h.shape:
+                    h += bc
+                else:
+                    h = h + bc  # broadcast to the full shape: a fresh array
+            else:
+                h = np.ascontiguousarray(h)
+            if not h.flags.c_contiguous:
+                h = np.ascontiguousarray(h)
+            _mix_all(h)
+            return h[0] if scalar else h
 
     def uniform(self, stream: str, a, b=0, c=0) -> np.ndarray:
         """Uniforms in the open interval (0, 1)."""
         h = self.bits(stream, a, b, c)
-        return ((h >> _S11).astype(np.float64) + 0.5) * _INV53
+        if np.ndim(h) == 0:
+            return (float(h >> _S11) + 0.5) * _INV53
+        h >>= _S11
+        u = h.astype(np.float64)
+        u += 0.5
+        u *= _INV53
+        return u
+
+    def below(self, stream: str, p: float, a, b=0, c=0) -> np.ndarray:
+        """``uniform(stream, a, b, c) < p`` for a scalar p, without the floats."""
+        t = _uniform_threshold(float(p))
+        h = self.bits(stream, a, b, c)
+        return h < t if t is not None else np.ones(np.shape(h), dtype=bool)
 
     def normal(self, stream: str, a, b=0, c=0) -> np.ndarray:
-        return ndtri(self.uniform(stream, a, b, c))
+        u = self.uniform(stream, a, b, c)
+        return ndtri(u, out=u) if isinstance(u, np.ndarray) else ndtri(u)
 
     def integers(self, stream: str, low: int, high, a, b=0, c=0) -> np.ndarray:
         """Integers in [low, high) (high may be an array)."""
@@ -98,6 +169,23 @@ class Streams:
             p = p * lam / k
             cdf = cdf + p
         return count
+
+
+def _uniform_threshold(p: float) -> np.uint64 | None:
+    """The bits h with ((h >> 11) + 0.5) * 2**-53 < p are exactly h < threshold (None: all)."""
+    if p > 1.0:
+        return None
+    # smallest t (53-bit) with (t + 0.5) * 2**-53 >= p; the map is monotone in t
+    lo, hi = 0, 1 << 53
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (float(mid) + 0.5) * _INV53 >= p:
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo >= 1 << 53:
+        return None
+    return np.uint64(lo << 11)
 
 
 def gaussian_copula(z_account: np.ndarray, z_draw: np.ndarray, rho: float) -> np.ndarray:

@@ -1,4 +1,8 @@
-"""Assemble one chunk's typed output tables and truth rows from the simulation."""
+"""Assemble one chunk's typed output tables and truth rows from the simulation.
+
+trans is not among them: CSV formats it straight from the simulation arrays
+(``formatting.trans_csv``); ``trans_frame`` builds the typed table for parquet.
+"""
 
 from __future__ import annotations
 
@@ -175,14 +179,18 @@ def build_tables(
         schema_overrides={"kind": pl.Utf8, "description": pl.Utf8},
     )
 
-    # transactions
+    return t, truth
+
+
+def trans_frame(aid: np.ndarray, sim: SimulationResult, first_trans_id: int) -> pl.DataFrame:
+    """The typed trans table (parquet mode; CSV is formatted straight from the arrays)."""
     codes = np.asarray(CODES)
     code = sim.code
     bank = sim.bank
     m = sim.acc_index.size
-    t["trans"] = pl.DataFrame(
+    return pl.DataFrame(
         {
-            "trans_id": off.trans + np.arange(m, dtype=np.int64),
+            "trans_id": first_trans_id + np.arange(m, dtype=np.int64),
             "account_id": aid[sim.acc_index],
             "date": cal.yymmdd(sim.day),
             "code": code,
@@ -208,4 +216,3 @@ def build_tables(
         .otherwise(pl.col("cp").cast(pl.Utf8))
         .alias("account_to"),
     ).drop("code", "bank_raw", "cp")
-    return t, truth

@@ -1,74 +1,127 @@
-"""Streaming output: appends chunk tables to the .asc (or .parquet) files.
+"""Output files: where each piece goes, and writing it there.
 
-CSV files are written line by line as the real ones (header first, LF line
-endings); the writer counts lines so that defects can be reported with their
-physical, 1-based line number (header = line 1).
+CSV files get their header first (LF line endings, as the real files); every
+later piece (a unit's lines of one table, or a block of events) is *placed*
+in file order -- its first physical line number and byte offset are fixed by
+the pieces before it -- and then written at that offset with ``pwritev``. So
+pieces can be written by any process, in any order, once placed; the file
+content does not depend on who wrote what when. Parquet tables are written
+in order by one process.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import polars as pl
 import pyarrow.parquet as pq
+import polars as pl
 
-from .formatting import HEADERS, header_line, join_fields
+from .formatting import HEADERS, header_line
 
 TABLES = ("district", "account", "client", "disp", "order", "loan", "card", "trans")
+EVENTS = "digital_events"
+EVENTS_FILE_NAME = "digital_events.jsonl"
+_IOV_MAX = 1024
 
 
-class TableWriter:
+def file_name(table: str, file_format: str) -> str:
+    if table == EVENTS:
+        return EVENTS_FILE_NAME
+    return f"{table}.asc" if file_format == "csv" else f"{table}.parquet"
+
+
+def write_at(fd: int, pieces: list, offset: int) -> int:
+    """Write the byte pieces contiguously at ``offset``; returns the bytes written."""
+    pieces = [p for p in pieces if len(p)]
+    total = 0
+    while pieces:
+        batch = pieces[:_IOV_MAX]
+        want = sum(len(p) for p in batch)
+        done = os.pwritev(fd, batch, offset + total)
+        total += done
+        if done == want:
+            pieces = pieces[_IOV_MAX:]
+            continue
+        # a short write: drop what was written and go on with the rest
+        rest = []
+        skip = done
+        for p in pieces:
+            if skip >= len(p):
+                skip -= len(p)
+                continue
+            rest.append(memoryview(p)[skip:] if skip else p)
+            skip = 0
+        pieces = rest
+    return total
+
+
+class Layout:
+    """Lines and bytes placed so far in each file (data lines; CSV headers count as bytes)."""
+
+    def __init__(self, header_bytes: dict[str, int]) -> None:
+        self.lines: dict[str, int] = {t: 0 for t in header_bytes}
+        self.bytes: dict[str, int] = dict(header_bytes)
+
+    def place(self, table: str, n_lines: int, n_bytes: int) -> tuple[int, int]:
+        """(index of the piece's first data line, byte offset) -- and move on past the piece."""
+        at = (self.lines[table], self.bytes[table])
+        self.lines[table] += n_lines
+        self.bytes[table] += n_bytes
+        return at
+
+
+class OutputFiles:
+    """Creates the output files (headers included) and writes placed pieces."""
+
     def __init__(self, out_dir: Path, file_format: str) -> None:
         if file_format not in ("csv", "parquet"):
             raise ValueError(f"file_format must be 'csv' or 'parquet', not {file_format!r}")
-        self.out_dir = out_dir
+        self.out_dir = Path(out_dir)
         self.file_format = file_format
-        self.lines: dict[str, int] = {t: 0 for t in TABLES}  # data lines written
-        self.bytes_written = 0
-        self._handles: dict[str, object] = {}
+        header_bytes = {}
+        self.paths: dict[str, Path] = {}
+        for table in TABLES + (EVENTS,):
+            if file_format == "parquet" and table != EVENTS:
+                continue
+            path = self.out_dir / file_name(table, file_format)
+            head = b"" if table == EVENTS else (header_line(table) + "\n").encode()
+            with open(path, "wb") as fh:
+                fh.write(head)
+            self.paths[table] = path
+            header_bytes[table] = len(head)
+        if file_format == "parquet":
+            header_bytes.update({t: 0 for t in TABLES})
+        self.layout = Layout(header_bytes)
+        self._fds: dict[str, int] = {}
         self._parquet: dict[str, pq.ParquetWriter] = {}
-        self.events_handle = open(out_dir / "digital_events.jsonl", "wb")
-        self.events_lines = 0
 
-    def file_name(self, table: str) -> str:
-        return f"{table}.asc" if self.file_format == "csv" else f"{table}.parquet"
+    def fd(self, table: str) -> int:
+        fd = self._fds.get(table)
+        if fd is None:
+            fd = self._fds[table] = os.open(self.paths[table], os.O_WRONLY)
+        return fd
 
-    def first_line(self, table: str) -> int:
-        """Line number the next written row will have (header is line 1)."""
-        return self.lines[table] + 2
-
-    def write_fields(self, table: str, fields: pl.DataFrame) -> None:
-        """Append formatted rows (CSV mode)."""
-        fh = self._handles.get(table)
-        if fh is None:
-            fh = self._handles[table] = open(self.out_dir / self.file_name(table), "wb")
-            fh.write((header_line(table) + "\n").encode())
-        if fields.height:
-            join_fields(fields).to_frame().write_csv(fh, include_header=False, quote_style="never")
-        self.lines[table] += fields.height
+    def write_at(self, table: str, pieces: list, offset: int) -> None:
+        write_at(self.fd(table), pieces, offset)
 
     def write_typed(self, table: str, df: pl.DataFrame) -> None:
-        """Append typed rows (parquet mode)."""
-        df = df.select(HEADERS[table])
-        table_arrow = df.to_arrow()
+        """Append typed rows (parquet mode) as one row group set."""
+        table_arrow = df.select(HEADERS[table]).to_arrow()
         w = self._parquet.get(table)
         if w is None:
-            w = self._parquet[table] = pq.ParquetWriter(self.out_dir / self.file_name(table), table_arrow.schema, compression="zstd")
+            w = self._parquet[table] = pq.ParquetWriter(self.out_dir / file_name(table, "parquet"), table_arrow.schema, compression="zstd")
         w.write_table(table_arrow)
-        self.lines[table] += df.height
 
-    def write_event_lines(self, lines: pl.Series) -> None:
-        if lines.len():
-            lines.to_frame().write_csv(self.events_handle, include_header=False, quote_style="never")
-        self.events_lines += lines.len()
-
-    def close(self) -> None:
-        for table in TABLES:  # every table exists, even when empty
-            if self.file_format == "csv" and table not in self._handles:
-                self.write_fields(table, pl.DataFrame({c: [] for c in HEADERS[table]}, schema={c: pl.Utf8 for c in HEADERS[table]}))
-        for fh in self._handles.values():
-            fh.close()
+    def close(self, empty_schemas: dict[str, pl.DataFrame] | None = None) -> int:
+        """Close everything; returns the bytes of all files in the output folder."""
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds = {}
+        for table, df in (empty_schemas or {}).items():
+            if table not in self._parquet:
+                self.write_typed(table, df)
         for w in self._parquet.values():
             w.close()
-        self.events_handle.close()
-        self.bytes_written = sum(p.stat().st_size for p in self.out_dir.rglob("*") if p.is_file())
+        self._parquet = {}
+        return sum(p.stat().st_size for p in self.out_dir.rglob("*") if p.is_file())

@@ -95,10 +95,19 @@ class Comparison:
     def line(self) -> str:
         p = format_p(self.p_adjusted if not math.isnan(self.p_adjusted) else self.p_value)
         label = "p (BH-adjusted)" if not math.isnan(self.p_adjusted) else "p"
+        interval = (f" (95% CI {self.low:.3f} to {self.high:.3f})"
+                    if math.isfinite(self.low) and math.isfinite(self.high) else "")
         return (
             f"{self.test}: statistic {self.statistic:,.3g}, {label} {p}; "
-            f"{self.effect_name} {self.effect:.3f} (95% CI {self.low:.3f} to {self.high:.3f}), n = {self.n:,}"
+            f"{self.effect_name} {self.effect:.3f}{interval}, n = {self.n:,}"
         )
+
+    def short(self) -> str:
+        """Effect, interval and adjusted p in a few words, for a sentence."""
+        p = self.p_adjusted if not math.isnan(self.p_adjusted) else self.p_value
+        interval = (f", 95% CI {self.low:.2f} to {self.high:.2f}"
+                    if math.isfinite(self.low) and math.isfinite(self.high) else "")
+        return f"{self.effect_name} = {self.effect:.2f}{interval}; adjusted p {format_p(p)}"
 
     @property
     def significant(self) -> bool:
@@ -122,7 +131,9 @@ def cramers_v(table: np.ndarray) -> float:
     r, c = table.shape
     if n == 0 or min(r, c) < 2:
         return math.nan
-    chi2 = sps.chi2_contingency(table, correction=False)[0]
+    # Pearson's chi-square by hand (same as scipy's, without its overhead: this runs per bootstrap draw)
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
+    chi2 = float(((table - expected) ** 2 / expected).sum())
     return float(math.sqrt(chi2 / (n * (min(r, c) - 1))))
 
 

@@ -45,6 +45,8 @@ class Search:
     method: str = "random"  # random | halving
     n_iter: int = 8
     inner_folds: int = 3
+    # log loss is a proper scoring rule: it tunes for ranking *and* calibration
+    scoring: str = "neg_log_loss"
 
 
 @dataclass(frozen=True)

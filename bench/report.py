@@ -1,0 +1,439 @@
+"""Turn every benchmark record into docs/benchmarks.json and the time-vs-size plot.
+
+    python -m bench.report [--out bench/results] [--json docs/benchmarks.json] [--plot docs/...svg]
+
+Per (size, stage) the records of the latest run that measured that stage
+are summarised: medians of wall time, CPU time and peak RSS over the
+successful repeats (failed or capped runs are reported with their error).
+The goals of issue 8 are computed from those medians; a goal whose inputs
+are missing is null, with the reason in ``goal_notes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from importlib import metadata
+from pathlib import Path
+
+from bench.plot import write_svg
+
+REPO = Path(__file__).resolve().parent.parent
+P1_SIZE, P1B_SIZE, P2_SIZE = 4_500, 45_000, 450_000
+E2E_STAGES = ("generate", "ingest", "dbt_build", "validate", "train", "score", "report")
+LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "polars", "pandas", "pyarrow",
+             "scikit-learn", "numpy")
+
+
+def load_records(out: Path) -> list[dict]:
+    records = []
+    for path in sorted(out.glob("*/records.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                records.append(json.loads(line))
+    return records
+
+
+def _median(values: list[float]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def summarise(records: list[dict]) -> dict[int, dict[str, dict]]:
+    """size -> stage -> summary of the latest run that has that stage."""
+    latest: dict[tuple[int, str], str] = {}
+    for rec in records:
+        key = (rec["size"], rec["stage"])
+        if key not in latest or rec["run_id"] > latest[key]:
+            latest[key] = rec["run_id"]
+    out: dict[int, dict[str, dict]] = {}
+    for (size, stage), run_id in sorted(latest.items()):
+        recs = [r for r in records if r["size"] == size and r["stage"] == stage and r["run_id"] == run_id]
+        measured = [r for r in recs if r["measurement"]]
+        ok = [r for r in measured if r["measurement"]["status"] == "ok"]
+        summary: dict = {
+            "run_id": run_id,
+            "repeats": len(measured),
+            "ok_repeats": len(ok),
+            "status": "ok" if ok and len(ok) == len(measured) else (
+                "skipped" if not measured else (measured[-1]["measurement"]["status"] if not ok else "partly_failed")),
+            "recorded_at": recs[-1]["recorded_at"],
+            "code": recs[-1]["code"],
+        }
+        if ok:
+            ms = [r["measurement"] for r in ok]
+            summary.update({
+                "wall_s": _median([m["wall_s"] for m in ms]),
+                "cpu_s": _median([m["cpu_s"] for m in ms]),
+                "max_rss_gb": _median([m["max_rss_gb"] for m in ms]),
+                "tree_rss_gb": _median([m["tree_rss_gb"] for m in ms]),
+                "wall_s_all": [round(m["wall_s"], 2) for m in ms],
+                "cpu_s_all": [round(m["cpu_s"], 2) for m in ms],
+                "load_avg_median": _median([(m["load_before"] + m["load_after"]) / 2 for m in ms]),
+            })
+        failed = [r for r in measured if r["measurement"]["status"] != "ok"]
+        if failed:
+            m = failed[-1]["measurement"]
+            summary["error"] = m["error"]
+            summary["failed_wall_s"] = m["wall_s"]
+            summary["failed_cpu_s"] = m["cpu_s"]
+            summary["failed_tree_rss_gb"] = m["tree_rss_gb"]
+        skipped = [r for r in recs if r["skipped"]]
+        if skipped and not measured:
+            summary["skipped"] = skipped[-1]["skipped"]
+        facts = (ok or measured or recs)[-1]["facts"]
+        if stage == "gx_vs_sql" and ok and "ratio_validation" not in facts:
+            facts = {**facts, **gx_vs_sql_from_log(ok[-1]["measurement"].get("log"))}
+        if stage == "gx_vs_sql" and len(ok) > 1:
+            ratios = [gx_vs_sql_from_log(r["measurement"].get("log")).get("ratio_validation") for r in ok]
+            ratios = [r for r in ratios if r is not None]
+            if ratios:
+                facts = {**facts, "ratio_validation": _median(ratios), "ratio_validation_all": ratios}
+        if facts:
+            summary["facts"] = facts
+        out.setdefault(size, {})[stage] = summary
+    return out
+
+
+def gx_vs_sql_from_log(log: str | None) -> dict:
+    """The figures bench/gx_vs_sql.py prints (its JSON file is shared by every size)."""
+    import re
+
+    if not log or not Path(log).is_file():
+        return {}
+    text = Path(log).read_text(errors="replace")
+    patterns = {
+        "gx_import_s": r"GX import \(once per process\)\s+([\d.]+) s",
+        "gx_validation_s": r"GX validation \(context\+checkpoint\)\s+([\d.]+) s",
+        "gx_rest_of_validate_s": r"rest of validate \(reports, history\)\s+([\d.]+) s",
+        "plain_sql_s": r"plain SQL, same checks\s+([\d.]+) s",
+        "ratio_validation": r"ratio GX validation / SQL\s+([\d.]+) x",
+        "ratio_total": r"ratio GX incl\. import / SQL\s+([\d.]+) x",
+        "checks": r"(\d+) checks",
+    }
+    out: dict = {}
+    for key, pattern in patterns.items():
+        m = re.search(pattern, text)
+        if m:
+            out[key] = float(m.group(1)) if key != "checks" else int(m.group(1))
+    out["outcomes_agree"] = "every check agrees" in text
+    return out
+
+
+def _wall(table: dict, size: int, stage: str) -> float | None:
+    s = table.get(size, {}).get(stage)
+    return s.get("wall_s") if s and s.get("status") == "ok" else None
+
+
+def _cpu(table: dict, size: int, stage: str) -> float | None:
+    s = table.get(size, {}).get(stage)
+    return s.get("cpu_s") if s and s.get("status") == "ok" else None
+
+
+def e2e(table: dict, size: int, measure=_wall) -> tuple[float | None, list[str], str]:
+    """Sum of the end-to-end stages; dbt build ≈ dbt run + dbt test when build was not measured."""
+    total, missing, how = 0.0, [], "generate + ingest + dbt build + validate + train + score + report"
+    for stage in E2E_STAGES:
+        value = measure(table, size, stage)
+        if value is None and stage == "dbt_build":
+            run, test = measure(table, size, "dbt_run"), measure(table, size, "dbt_test")
+            if run is not None and test is not None:
+                value = run + test
+                how = how.replace("dbt build", "(dbt run + dbt test)")
+        if value is None:
+            missing.append(stage)
+        else:
+            total += value
+    return (None if missing else total), missing, how
+
+
+def goals(table: dict) -> tuple[dict, dict, dict]:
+    notes: dict[str, str] = {}
+    detail: dict[str, dict] = {}
+
+    p1, missing, how = e2e(table, P1_SIZE)
+    detail["p1"] = {"size": P1_SIZE, "definition": how, "target_s": 60, "missing_stages": missing,
+                    "cpu_s": e2e(table, P1_SIZE, _cpu)[0],
+                    "without_generate_s": (p1 - _wall(table, P1_SIZE, "generate")) if p1 is not None else None}
+    if p1 is None:
+        notes["p1_seconds"] = f"stages not measured or failed at {P1_SIZE:,} accounts: {', '.join(missing)}"
+
+    ingest, run, floor = (_wall(table, P1B_SIZE, s) for s in ("ingest", "dbt_run", "floor"))
+    p1b = (ingest + run) / floor if None not in (ingest, run, floor) else None
+    detail["p1b"] = {"size": P1B_SIZE, "target_ratio": 1.5, "ingest_s": ingest, "dbt_run_s": run, "floor_s": floor,
+                     "cpu_ratio": None}
+    ci, cr, cf = (_cpu(table, P1B_SIZE, s) for s in ("ingest", "dbt_run", "floor"))
+    if None not in (ci, cr, cf):
+        detail["p1b"]["cpu_ratio"] = (ci + cr) / cf
+    main = _wall(table, P1B_SIZE, "dbt_run_main")
+    if None not in (ingest, main, floor):
+        detail["p1b"]["like_for_like_ratio"] = (ingest + main) / floor
+        detail["p1b"]["dbt_run_main_s"] = main
+    if p1b is None:
+        notes["p1_ratio_to_floor"] = f"ingest, dbt_run or floor not measured at {P1B_SIZE:,} accounts"
+
+    p2, missing2, how2 = e2e(table, P2_SIZE)
+    t10, _, _ = e2e(table, P1B_SIZE)
+    stages_big = table.get(P2_SIZE, {})
+    rss = [s.get("tree_rss_gb") for s in stages_big.values() if s.get("tree_rss_gb") is not None
+           and s is not stages_big.get("pandas")]
+    p2_rss = max(rss) if rss else None
+    detail["p2"] = {"size": P2_SIZE, "definition": how2, "target_s": 1200, "target_rss_gb": 12,
+                    "target_linearity": 10.5, "missing_stages": missing2, "e2e_10m_s": t10,
+                    "peak_rss_stage": max(((k, v.get("tree_rss_gb") or 0) for k, v in stages_big.items()
+                                           if k != "pandas"), key=lambda kv: kv[1], default=(None, None))[0]}
+    # per-stage linearity, useful when the whole ladder is not complete
+    detail["p2"]["stage_linearity"] = {
+        stage: (_wall(table, P2_SIZE, stage) / _wall(table, P1B_SIZE, stage))
+        for stage in ALL_STAGES_FOR_LINEARITY
+        if _wall(table, P2_SIZE, stage) and _wall(table, P1B_SIZE, stage)
+    }
+    if p2 is None:
+        notes["p2_seconds_100m"] = f"stages not measured or failed at {P2_SIZE:,} accounts: {', '.join(missing2)}"
+    if p2_rss is None:
+        notes["p2_peak_rss_gb"] = f"nothing measured at {P2_SIZE:,} accounts"
+    p2_lin = p2 / t10 if p2 is not None and t10 else None
+    if p2_lin is None:
+        notes["p2_linearity"] = "needs the end-to-end time at both 45,000 and 450,000 accounts"
+
+    pandas = table.get(P1B_SIZE, {}).get("pandas")
+    fit = _wall(table, P1B_SIZE, "fit")
+    ours = (ingest + run + fit) if None not in (ingest, run, fit) else None
+    pandas_s = pandas.get("wall_s") if pandas and pandas.get("status") == "ok" else None
+    p3 = pandas_s / ours if pandas_s and ours else None
+    detail["p3"] = {"size": P1B_SIZE, "target_speedup": 5, "ledgerlab_route": "ingest + dbt run + fit",
+                    "ledgerlab_s": ours, "pandas_s": pandas_s,
+                    "pandas_100m": table.get(P2_SIZE, {}).get("pandas", {}).get("status"),
+                    "pandas_100m_error": table.get(P2_SIZE, {}).get("pandas", {}).get("error")}
+    if p3 is None:
+        notes["p3_speedup_vs_pandas_10m"] = f"pandas route or ledgerlab route incomplete at {P1B_SIZE:,} accounts"
+
+    p4 = None
+    for size in sorted(table, reverse=True):
+        gx = table[size].get("gx_vs_sql")
+        if gx and gx.get("status") == "ok" and gx.get("facts", {}).get("ratio_validation") is not None:
+            p4 = float(gx["facts"]["ratio_validation"])
+            detail["p4"] = {"size": size, **gx["facts"]}
+            break
+    if p4 is None:
+        notes["p4_gx_ratio_to_sql"] = "no successful gx_vs_sql measurement (bench/gx_vs_sql.py absent or failed)"
+
+    values = {
+        "p1_seconds": p1,
+        "p1_ratio_to_floor": p1b,
+        "p2_seconds_100m": p2,
+        "p2_peak_rss_gb": p2_rss,
+        "p2_linearity": p2_lin,
+        "p3_speedup_vs_pandas_10m": p3,
+        "p4_gx_ratio_to_sql": p4,
+    }
+    targets = {"p1_seconds": ("<=", 60), "p1_ratio_to_floor": ("<=", 1.5), "p2_seconds_100m": ("<=", 1200),
+               "p2_peak_rss_gb": ("<=", 12), "p2_linearity": ("<=", 10.5), "p3_speedup_vs_pandas_10m": (">=", 5),
+               "p4_gx_ratio_to_sql": ("<=", 2)}
+    for key, (op, target) in targets.items():
+        v = values[key]
+        detail.setdefault("verdicts", {})[key] = (
+            None if v is None else ("met" if (v <= target if op == "<=" else v >= target) else "missed"))
+    return values, notes, detail
+
+
+ALL_STAGES_FOR_LINEARITY = ("generate", "ingest", "dbt_run", "dbt_run_main", "dbt_build", "dbt_test", "validate", "train",
+                            "score", "report", "floor", "fit")
+
+
+def machine() -> dict:
+    info: dict = {"platform": platform.platform(), "python": platform.python_version()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+        info["cores"] = len([ln for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                             if ln.startswith("processor")])
+        mem_kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines()
+                          if ln.startswith("MemTotal")).split()[1])
+        info["ram_gb"] = round(mem_kb / 1024 / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        pass
+    versions = {}
+    for lib in LIBRARIES:
+        try:
+            versions[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            versions[lib] = None
+    info["libraries"] = versions
+    from ledgerlab import config
+
+    info["duckdb_settings"] = {"memory_limit": config.DUCKDB_MEMORY_LIMIT, "threads": config.DUCKDB_THREADS}
+    return info
+
+
+def write_summary(out: Path, json_path: Path, plot_path: Path | None = None) -> dict:
+    records = load_records(out)
+    table = summarise(records)
+    values, notes, detail = goals(table)
+    summary = {
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": machine(),
+        "goals": values,
+        "goal_notes": notes,
+        "goal_details": detail,
+        "sizes": {str(size): {
+            "accounts": size,
+            "transactions": _transactions(stages),
+            "stages": stages,
+        } for size, stages in table.items()},
+    }
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    if plot_path is not None:
+        write_svg(summary, plot_path)
+    return summary
+
+
+def _transactions(stages: dict) -> int | None:
+    for stage in ("generate", "ingest"):
+        facts = stages.get(stage, {}).get("facts", {})
+        rows = facts.get("rows", {})
+        for key in ("trans", "raw.trans"):
+            if key in rows:
+                return rows[key]
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--json", type=Path, default=REPO / "docs" / "benchmarks.json")
+    parser.add_argument("--plot", type=Path, default=REPO / "docs" / "benchmarks_time_vs_size.svg")
+    parser.add_argument("--doc", type=Path, default=REPO / "docs" / "BENCHMARKS.md",
+                        help="rewrite the generated tables of this document (between its markers)")
+    parser.add_argument("--print-markdown", action="store_true")
+    args = parser.parse_args()
+    summary = write_summary(args.out, args.json, args.plot)
+    if update_markdown(args.doc, summary):
+        print(f"updated the tables of {args.doc}")
+    if args.print_markdown:
+        print(markdown(summary))
+    print(json.dumps(summary["goals"], indent=2))
+
+
+
+# --- markdown for docs/BENCHMARKS.md ------------------------------------------------------------
+
+STAGE_ORDER = ("generate", "ingest", "dbt_run", "dbt_run_main", "fit", "dbt_build", "dbt_test", "validate", "train", "score",
+               "report", "floor", "pandas", "gx_vs_sql")
+BEGIN, END = "<!-- BEGIN GENERATED by python -m bench.report -->", "<!-- END GENERATED -->"
+
+
+def _fmt(v, digits: int = 1) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def _stage_note(stage: str, s: dict) -> str:
+    f = s.get("facts", {})
+    rows = f.get("rows", {})
+    if stage == "generate":
+        return f"{rows.get('trans', 0):,} trans, {rows.get('digital_events', 0):,} events; raw {f.get('raw_bytes', 0) / 1e9:.2f} GB"
+    if stage == "ingest":
+        return f"{rows.get('raw.trans', 0):,} raw.trans rows; warehouse {f.get('db_bytes', 0) / 1e9:.2f} GB"
+    if stage in ("dbt_run", "dbt_run_main", "dbt_build", "dbt_test"):
+        parts = []
+        if rows.get("marts.fct_transactions"):
+            parts.append(f"{rows['marts.fct_transactions']:,} fct_transactions, {rows.get('marts.loan_features', 0):,} loans")
+        if f.get("db_bytes"):
+            parts.append(f"warehouse {f['db_bytes'] / 1e9:.2f} GB")
+        if f.get("dbt_summary"):
+            parts.append(f["dbt_summary"].split(" SKIP")[0])
+        slow = f.get("dbt_slowest_nodes") or []
+        if slow:
+            parts.append("slowest: " + ", ".join(f"{n} {sec:.0f} s" for n, sec, _ in slow[:3]))
+        return "; ".join(parts)
+    if stage == "floor":
+        return f"{f.get('fct_transactions', 0):,} fct_transactions, {f.get('loan_features', 0):,} loans; db {f.get('db_bytes', 0) / 1e9:.2f} GB"
+    if stage == "pandas":
+        if s.get("status") != "ok":
+            return f"{s.get('status')}: {s.get('error')}"
+        return f"prep {f.get('prep_seconds', 0):.1f} s + fit {f.get('fit_seconds', 0):.1f} s, {f.get('loan_rows', 0):,} loans"
+    if stage == "fit":
+        return f"{f.get('fit_rows', 0):,} rows, fit {f.get('fit_seconds', 0):.1f} s"
+    if stage == "validate":
+        if f:
+            return (f"{f.get('suites', '?')} suites, {f.get('expectations', '?')} expectations, "
+                    f"{f.get('failed', '?')} failed ({f.get('blocking_failed', '?')} blocking)")
+    if stage == "gx_vs_sql" and f:
+        return (f"GX {_fmt(f.get('gx_validation_s'))} s vs SQL {_fmt(f.get('plain_sql_s'))} s over "
+                f"{f.get('checks')} checks: ratio {_fmt(f.get('ratio_validation'), 2)} "
+                f"(with GX import {_fmt(f.get('ratio_total'), 2)})")
+    if s.get("skipped"):
+        return f"skipped: {s['skipped']}"
+    return ""
+
+
+def markdown(summary: dict) -> str:
+    lines = []
+    g, notes, det = summary["goals"], summary["goal_notes"], summary["goal_details"]
+    verdicts = det.get("verdicts", {})
+    lines.append("### Goals (issue 8)\n")
+    lines.append("| goal | target | measured | verdict |")
+    lines.append("|---|---|---|---|")
+    rows = (
+        ("P1 end to end, 4,500 accounts", "≤ 60 s", "p1_seconds", " s"),
+        ("P1b ingest + dbt run vs floor, 45,000 accounts", "≤ 1.5×", "p1_ratio_to_floor", "×"),
+        ("P2 end to end, 450,000 accounts", "≤ 1,200 s", "p2_seconds_100m", " s"),
+        ("P2 peak RSS, 450,000 accounts", "≤ 12 GB", "p2_peak_rss_gb", " GB"),
+        ("P2 t(100 M) / t(10 M)", "≤ 10.5", "p2_linearity", "×"),
+        ("P3 speed-up vs pandas, 45,000 accounts", "≥ 5×", "p3_speedup_vs_pandas_10m", "×"),
+        ("P4 GX / plain SQL", "≤ 2×", "p4_gx_ratio_to_sql", "×"),
+    )
+    for label, target, key, unit in rows:
+        v = g.get(key)
+        shown = f"{_fmt(v, 2)}{unit}" if v is not None else f"not measured ({notes.get(key, '')})"
+        lines.append(f"| {label} | {target} | {shown} | {verdicts.get(key) or '–'} |")
+    lines.append("")
+    for size_key, size in sorted(summary["sizes"].items(), key=lambda kv: int(kv[0])):
+        trans = size.get("transactions")
+        lines.append(f"### {int(size_key):,} accounts ({_fmt(trans)} transactions)\n")
+        lines.append("| stage | status | wall s (median) | CPU s | CPU/wall | peak RSS GB (largest process / tree) | load avg | runs (wall s) | notes |")
+        lines.append("|---|---|---:|---:|---:|---:|---:|---|---|")
+        for stage in STAGE_ORDER:
+            s = size["stages"].get(stage)
+            if not s:
+                continue
+            wall = s.get("wall_s") or s.get("failed_wall_s")
+            cpu = s.get("cpu_s") or s.get("failed_cpu_s")
+            ratio = f"{cpu / wall:.2f}" if wall and cpu else "–"
+            rss = (f"{_fmt(s.get('max_rss_gb'), 2)} / {_fmt(s.get('tree_rss_gb'), 2)}" if s.get("max_rss_gb")
+                   else f"– / {_fmt(s.get('failed_tree_rss_gb'), 2)}")
+            runs = ", ".join(f"{w:.0f}" for w in s.get("wall_s_all", [])) or "–"
+            status = s["status"] if s["status"] == "ok" else f"**{s['status']}**"
+            note = _stage_note(stage, s)
+            if s.get("error") and stage != "pandas":
+                note = (note + "; " if note else "") + f"error: `{s['error'][:200]}`"
+            lines.append(f"| {stage} | {status} | {_fmt(wall)} | {_fmt(cpu)} | {ratio} | {rss} | "
+                         f"{_fmt(s.get('load_avg_median'))} | {runs} | {note} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def update_markdown(doc: Path, summary: dict) -> bool:
+    """Replace the generated block of ``doc`` (between the markers); False when the markers are absent."""
+    if not doc.is_file():
+        return False
+    text = doc.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        return False
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    doc.write_text(head + BEGIN + "\n\n" + markdown(summary) + "\n" + END + tail, encoding="utf-8")
+    return True
+
+
+if __name__ == "__main__":
+    main()

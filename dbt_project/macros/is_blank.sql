@@ -1,0 +1,4 @@
+{#- Condition: blank or missing text. -#}
+{% macro is_blank(column) -%}
+    nullif(trim({{ column }}), '') is null
+{%- endmacro %}

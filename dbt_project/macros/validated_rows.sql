@@ -1,0 +1,85 @@
+{#-
+    The body of an `int_<entity>s_validated` model: every row of a staging
+    model with its final verdict. Adds what one row alone cannot show:
+    - `duplicate_row`: a later exact copy (same raw values) of an earlier
+      line; the first line is kept;
+    - `orphan_foreign_key`: a foreign key that matches no key of its parent
+      source (any parent row, so a rejected parent is not double-counted).
+    Columns added: `copy_number`, `quarantine_reason`, `quarantine_action`
+    (`rejected` | `repaired` | NULL), `is_clean` (goes to the marts).
+
+    foreign_keys: list of {column, parent_model, parent_column}.
+-#}
+{% macro validated_rows(staging_model, foreign_keys=[]) -%}
+with
+
+staged as (
+
+    select * from {{ ref(staging_model) }}
+
+),
+{% for fk in foreign_keys %}
+parent_keys_{{ loop.index }} as (
+
+    select distinct {{ fk.parent_column }} as parent_key
+    from {{ ref(fk.parent_model) }}
+    where {{ fk.parent_column }} is not null
+
+),
+{% endfor %}
+copies_numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by row_fingerprint order by _source_file, _source_line
+        ) as copy_number
+    from staged
+
+),
+
+orphans_flagged as (
+
+    select
+        copies_numbered.*,
+        (false
+        {%- for fk in foreign_keys %}
+            or (copies_numbered.{{ fk.column }} is not null and not exists (
+                select 1 from parent_keys_{{ loop.index }} as parents
+                where parents.parent_key = copies_numbered.{{ fk.column }}
+            ))
+        {%- endfor %}
+        ) as has_orphan_key
+    from copies_numbered
+
+),
+
+verdicts as (
+
+    select
+        *,
+        case
+            when copy_number > 1 then 'duplicate_row'
+            when rejection_reason is not null then rejection_reason
+            when has_orphan_key then 'orphan_foreign_key'
+        end as rejected_reason
+    from orphans_flagged
+
+),
+
+final as (
+
+    select
+        * exclude (rejected_reason, has_orphan_key),
+        coalesce(rejected_reason, repair_reasons) as quarantine_reason,
+        case
+            when rejected_reason is not null then 'rejected'
+            when repair_reasons is not null then 'repaired'
+        end as quarantine_action,
+        rejected_reason is null as is_clean
+    from verdicts
+
+)
+
+select * from final
+{%- endmacro %}

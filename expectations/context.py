@@ -1,0 +1,51 @@
+"""A fresh GX context per run: file-backed stores in build/gx, docs in reports/quality.
+
+Nothing of GX's state outlives a run: ``build/gx`` is emptied first and the
+context is built from code (no ``great_expectations.yml``), with analytics
+off and progress bars off. The one Data Docs site writes under
+``reports/quality/gx``; ``reports/quality/index.html`` is the project's own
+overview page (see :mod:`expectations.report`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from expectations._gx import gx
+
+SITE_NAME = "ledgerlab_quality"
+SITE_SUBDIR = "gx"
+
+
+def fresh_context(gx_dir: Path, docs_dir: Path):
+    """An ephemeral context whose stores live in ``gx_dir``, emptied first."""
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        FilesystemStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    if gx_dir.exists():
+        shutil.rmtree(gx_dir)
+    gx_dir.mkdir(parents=True)
+    site_dir = docs_dir / SITE_SUBDIR
+    if site_dir.exists():
+        shutil.rmtree(site_dir)
+    project_config = DataContextConfig(
+        store_backend_defaults=FilesystemStoreBackendDefaults(root_directory=str(gx_dir)),
+        data_docs_sites={
+            SITE_NAME: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(site_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=project_config)

@@ -1,0 +1,5 @@
+{#- Every transaction row with its final verdict: clean, repaired or rejected (and why). -#}
+{{ validated_rows(
+    'stg_berka__transactions',
+    foreign_keys=[{'column': 'account_id', 'parent_model': 'stg_berka__accounts', 'parent_column': 'account_id'}]
+) }}

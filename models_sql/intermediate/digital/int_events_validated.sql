@@ -1,0 +1,5 @@
+{#- Every digital event line with its final verdict: clean, repaired or rejected (and why). -#}
+{{ validated_rows(
+    'stg_digital__events',
+    foreign_keys=[{'column': 'client_key', 'parent_model': 'stg_berka__clients', 'parent_column': 'client_key'}]
+) }}

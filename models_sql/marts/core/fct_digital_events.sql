@@ -1,0 +1,40 @@
+with
+
+events as (
+
+    select * from {{ ref('int_events_validated') }}
+    where is_clean
+
+),
+
+final as (
+
+    select
+        -- ids
+        event_id,
+        client_key,
+        session_id,
+
+        -- event
+        event_at,
+        event_date,
+        event_type,
+        channel,
+        amount,
+        schema_version,
+
+        -- device and place
+        device_os,
+        device_app_version,
+        geo_country,
+        geo_city,
+
+        -- lineage and quality
+        is_repaired,
+        _source_file,
+        _source_line
+    from events
+
+)
+
+select * from final

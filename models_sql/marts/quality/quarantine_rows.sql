@@ -1,0 +1,77 @@
+{#-
+    Nothing lost: every raw row that staging rejected or repaired, with the
+    raw values, plus the lines ingestion could not parse. A row repaired in
+    more than one way has one row per repair; a rejected row has one row
+    with its decisive reason.
+-#}
+{%- set validated_sources = [
+    ['account', 'int_accounts_validated'],
+    ['client', 'int_clients_validated'],
+    ['disp', 'int_dispositions_validated'],
+    ['order', 'int_orders_validated'],
+    ['loan', 'int_loans_validated'],
+    ['card', 'int_cards_validated'],
+    ['district', 'int_districts_validated'],
+    ['trans', 'int_transactions_validated'],
+    ['digital_events', 'int_events_validated'],
+    ['taiwan_credit_card', 'int_credit_card_clients_validated'],
+] -%}
+with
+{% for source_table, model in validated_sources %}
+{{ source_table }}_quarantined as (
+
+    select
+        '{{ source_table }}' as source_table,
+        _source_file as source_file,
+        _source_line as source_line,
+        unnest(string_split(quarantine_reason, ',')) as reason,
+        quarantine_action as action,
+        raw_record
+    from {{ ref(model) }}
+    where quarantine_action is not null
+
+),
+{% endfor %}
+unparseable_lines as (
+
+    select
+        source_table,
+        source_file,
+        line as source_line,
+        'unparseable_line' as reason,
+        'rejected' as action,
+        {{ raw_record_json(['raw_line', 'error_type'], {'raw_line':
+            "case when source_table = 'client' then regexp_replace(raw_line, '[0-9]{6}', '<removed>', 'g')"
+            ~ " else raw_line end"}) }} as raw_record
+    from {{ source('ingestion', '_rejected_lines') }}
+
+),
+
+unioned as (
+    {% for source_table, model in validated_sources %}
+    select * from {{ source_table }}_quarantined
+    union all
+    {%- endfor %}
+    select * from unparseable_lines
+
+),
+
+final as (
+
+    select
+        -- where
+        source_table,
+        source_file,
+        cast(source_line as bigint) as source_line,
+
+        -- why
+        reason,
+        action,
+
+        -- what
+        raw_record
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,127 @@
+"""The runner end to end on a tiny raw warehouse: outcome, summary, history, gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations.gate import QualityGateError, enforce_quality_gate, latest_quality_status
+from expectations.runner import ValidationSetupError, run_identifier, validate
+
+
+@pytest.fixture(scope="module")
+def clean_run(tiny_clean_run):
+    return tiny_clean_run
+
+
+def test_clean_raw_data_passes(clean_run) -> None:
+    assert not clean_run.blocking_failed, clean_run.blocking_failures
+    names = [s.name for s in clean_run.suites]
+    assert names[:2] == ["raw._ingest_manifest", "raw.account"]
+    assert "raw.trans" in names
+    # Absent optional sources are skipped with a note, not failed.
+    skipped = {s.name: s.reason for s in clean_run.skipped}
+    assert "raw.digital_events" in skipped and "raw.taiwan_credit_card" in skipped
+    assert clean_run.n_expectations > 80
+    assert clean_run.warnings == []
+
+
+def test_every_expectation_carries_severity_catches_and_why(clean_run) -> None:
+    for suite in clean_run.suites:
+        for row in suite.expectations:
+            assert row.severity in ("blocking", "warning")
+            assert row.why, f"{suite.name}: {row.expectation_id} has no why"
+            assert row.error is None, f"{suite.name}: {row.expectation_id}: {row.error}"
+
+
+def test_summary_and_lines(clean_run) -> None:
+    summary = json.loads(Path(clean_run.summary_path).read_text())
+    assert summary["run_id"] == clean_run.run_id
+    assert summary["blocking_failed"] is False
+    account = next(s for s in summary["suites"] if s["name"] == "raw.account")
+    assert account["status"] == "passed"
+    assert account["row_count"] == 3
+    assert {e["severity"] for e in account["expectations"]} == {"blocking", "warning"}
+    assert set(summary["defect_coverage"]) >= {"duplicate_row", "comma_decimal", "malformed_json"}
+    lines = clean_run.lines()
+    assert any(line.strip().startswith("raw.account") and "passed" in line for line in lines)
+    assert any("index.html" in line for line in lines)
+    assert Path(clean_run.docs_index).exists()
+
+
+def test_history_is_recorded_and_the_gate_passes(clean_run, tiny_raw_warehouse: Path) -> None:
+    con = duckdb.connect(str(tiny_raw_warehouse), read_only=True)
+    try:
+        run = con.execute(
+            "select data_fingerprint, n_expectations, n_blocking_failed, success, report_path "
+            "from quality.validation_runs where run_id = ?", [clean_run.run_id]
+        ).fetchall()
+        n_results = con.execute(
+            "select count(*) from quality.validation_results where run_id = ?", [clean_run.run_id]
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert run and run[0][1] == clean_run.n_expectations and run[0][2] == 0 and run[0][3] is True
+    assert n_results == clean_run.n_expectations
+    status = enforce_quality_gate(tiny_raw_warehouse)
+    assert status.run_id == clean_run.run_id and status.passed
+
+
+def test_lost_rows_are_a_blocking_failure_and_the_gate_refuses(tiny_copy: Path, tmp_path: Path, run_validate) -> None:
+    con = duckdb.connect(str(tiny_copy))
+    con.execute("delete from raw.account where account_id = '3'")
+    con.execute("update raw.trans set amount = '12,50' where trans_id = '2'")
+    con.close()
+
+    outcome = run_validate(tmp_path / "home", tiny_copy, ["raw"])
+
+    assert outcome.blocking_failed
+    assert "raw.account: row_count_matches_manifest" in outcome.blocking_failures
+    # The comma is a defect staging repairs: a warning that names what it catches.
+    assert "raw.trans: amount_uses_decimal_point" in outcome.warnings
+    # Orphans left behind by the lost account are visible too.
+    assert "raw.disp: account_id_references_account" in outcome.warnings
+    summary = json.loads(Path(outcome.summary_path).read_text())
+    assert summary["defect_coverage"]["comma_decimal"]["caught"] is True
+    trans = next(s for s in summary["suites"] if s["name"] == "raw.trans")
+    comma = next(e for e in trans["expectations"] if e["id"] == "amount_uses_decimal_point")
+    assert comma["unexpected_sample"] == [{"_source_line": 3, "amount": "12,50"}]
+
+    status = latest_quality_status(tiny_copy)
+    assert status.run_id == outcome.run_id and not status.passed
+    with pytest.raises(QualityGateError, match="row_count_matches_manifest"):
+        enforce_quality_gate(tiny_copy)
+    assert enforce_quality_gate(tiny_copy, allow_failed_quality=True).blocking_failures
+
+
+def test_unknown_suite_names_are_refused(tiny_raw_warehouse: Path) -> None:
+    with pytest.raises(ValidationSetupError, match="no_such_suite"):
+        validate(warehouse_path=tiny_raw_warehouse, suites=["no_such_suite"])
+
+
+def test_a_missing_warehouse_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationSetupError, match="does not exist"):
+        validate(warehouse_path=tmp_path / "nowhere.duckdb")
+
+
+def test_suites_can_be_selected_by_name(tiny_raw_warehouse: Path, tmp_path: Path, run_validate) -> None:
+    outcome = run_validate(tmp_path / "home", tiny_raw_warehouse, ["raw.loan"])
+    assert [s.name for s in outcome.suites] == ["raw.loan"]
+    assert outcome.skipped == []
+
+
+def test_run_ids_that_look_like_utc_offsets_do_not_crash_gx() -> None:
+    """GX parses a run name as a date when no time is given; '-6219ad' reads as a 62-hour offset."""
+    from datetime import datetime
+
+    run_at = datetime(2026, 11, 25, 21, 0, 0)
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    with pytest.raises(ValueError, match="offset"):  # the stock behaviour this guards against
+        RunIdentifier(run_name="20261125T221118Z-6219ad").to_tuple()
+    identifier = run_identifier("20261125T221118Z-6219ad", run_at)
+    assert identifier.to_tuple()[0] == "20261125T221118Z-6219ad"
+    assert identifier.run_time.year == 2026 and identifier.run_time.hour == 21

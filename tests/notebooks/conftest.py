@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def _load_helper():
+    """tests/insights/small_warehouse.py, loaded by path (test folders are not an importable package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "insights" / "small_warehouse.py"
+    spec = importlib.util.spec_from_file_location("ledgerlab_tests_small_warehouse", path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+_helper = _load_helper()
+build_small_warehouse, env_for = _helper.build_small_warehouse, _helper.env_for
+
+
+@pytest.fixture(scope="session")
+def small_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # the same folder as tests/insights uses, so one session builds the warehouse once
+    root = tmp_path_factory.getbasetemp() / "insights_small_warehouse"
+    build_small_warehouse(root)
+    return root
+
+
+@pytest.fixture
+def small_env(small_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key, value in env_for(small_home).items():
+        if key.startswith(("LEDGERLAB_", "DBT_")):
+            monkeypatch.setenv(key, value)
+    return small_home
