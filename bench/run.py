@@ -477,9 +477,11 @@ def main(argv: list[str] | None = None) -> None:
     for accounts in args.size_list:
         repeats = args.repeats or (3 if accounts <= 4_500 else 1)
         bench.run_size(accounts, repeats, args.stage_list)
-        from bench.report import write_summary  # after every size: partial results are never lost
+        from bench.report import update_markdown, write_summary  # after every size: nothing is lost
 
-        write_summary(args.out, args.json, args.plot)
+        summary = write_summary(args.out, args.json, args.plot)
+        if args.json == REPO / "docs" / "benchmarks.json":
+            update_markdown(REPO / "docs" / "BENCHMARKS.md", summary)
     print(f"summary: {args.json}; plot: {args.plot}", flush=True)
 
 

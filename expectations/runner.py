@@ -32,7 +32,7 @@ from ledgerlab.errors import UserError
 
 from expectations import report
 from expectations.history import record_run
-from expectations.results import SuiteRow, expectation_row
+from expectations.results import ExpectationRow, SuiteRow, expectation_row
 from expectations.spec import Skipped, TableSuite, WarehouseFacts, read_facts
 from expectations.suites import plan
 
@@ -100,6 +100,7 @@ class ValidationOutcome:
             out.append("warnings:")
             out.extend(f"  - {name}" for name in self.warnings)
         out.append(f"report: {self.docs_index}")
+        out.append(f"data docs: {self.docs_index.parent / 'gx' / 'index.html'}")
         out.append(f"summary: {self.summary_path}")
         return out
 
@@ -115,6 +116,24 @@ def data_fingerprint(facts: WarehouseFacts) -> str:
 
 def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def _with_missing(table_suite: TableSuite, found: list[ExpectationRow]) -> list[ExpectationRow]:
+    """Results in the suite's order; a check GX returned no result for counts as failed."""
+    by_name = {row.expectation_id: row for row in found}
+    ordered = []
+    for check in table_suite.checks:
+        row = by_name.pop(check.name, None)
+        if row is None:
+            row = ExpectationRow(
+                suite=table_suite.name, expectation_id=check.name,
+                expectation_type=getattr(check.expectation, "expectation_type", type(check.expectation).__name__),
+                column=getattr(check.expectation, "column", None), severity=check.severity, success=False,
+                observed_value=None, unexpected_count=None, unexpected_sample=[], element_count=None,
+                catches=list(check.catches), why=check.why, error="GX returned no result for this expectation",
+            )
+        ordered.append(row)
+    return ordered + list(by_name.values())
 
 
 def run_identifier(run_id: str, run_at: datetime):
@@ -137,8 +156,6 @@ def _run_gx(
     from expectations.context import SITE_NAME, fresh_context
     from expectations.custom import UpdateDataDocsOnceAction
 
-    # One schema per layer: table assets name their schema (GX would prefer one per datasource).
-    warnings.filterwarnings("ignore", message="`schema_name` is deprecated", category=DeprecationWarning)
     context = fresh_context(gx_dir, docs_dir)
     datasource = context.data_sources.add_ledgerlab_duckdb(
         name="warehouse",
@@ -148,9 +165,12 @@ def _run_gx(
     try:
         definitions = []
         for table_suite in planned:
-            asset = datasource.add_table_asset(
-                name=table_suite.name, table_name=table_suite.table, schema_name=table_suite.schema
-            )
+            with warnings.catch_warnings():
+                # One datasource for all layers: each table asset names its schema.
+                warnings.filterwarnings("ignore", message="`schema_name` is deprecated", category=DeprecationWarning)
+                asset = datasource.add_table_asset(
+                    name=table_suite.name, table_name=table_suite.table, schema_name=table_suite.schema
+                )
             batch_definition = asset.add_batch_definition_whole_table("whole_table")
             suite = gx.ExpectationSuite(name=table_suite.name, meta={"layer": table_suite.layer})
             for check in table_suite.checks:
@@ -188,7 +208,7 @@ def _run_gx(
             name=suite_name,
             layer=table_suite.layer,
             description=table_suite.description,
-            expectations=[expectation_row(suite_name, r) for r in run_result.results],
+            expectations=_with_missing(table_suite, [expectation_row(suite_name, r) for r in run_result.results]),
         )
         # GX lays pages out as validations/<suite name split on dots>/<run>/<time>/<batch>.html
         found = sorted((docs_dir / "gx" / "validations" / Path(*suite_name.split("."))).glob(f"{run_id}/*/*.html"))
@@ -247,14 +267,20 @@ def validate(*, warehouse_path: Path | None = None, suites: list[str] | None = N
     seconds["reports"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    record_run(
-        warehouse_path,
-        run_id=run_id,
-        run_at=run_at,
-        data_fingerprint=fingerprint,
-        suites=suite_rows,
-        report_path=str(index_path),
-    )
+    try:
+        record_run(
+            warehouse_path,
+            run_id=run_id,
+            run_at=run_at,
+            data_fingerprint=fingerprint,
+            suites=suite_rows,
+            report_path=str(index_path),
+        )
+    except duckdb.IOException as exc:
+        raise ValidationSetupError(
+            f"validation {run_id} ran (see {index_path}) but could not be recorded in {warehouse_path}: "
+            f"{str(exc).splitlines()[0]}; is another step writing the warehouse?"
+        ) from None
     seconds["history"] = time.perf_counter() - t0
     seconds["total"] = time.perf_counter() - started
     return ValidationOutcome(

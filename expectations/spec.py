@@ -8,8 +8,9 @@ one table; each module of ``expectations.suites`` returns the table suites
 of one layer or mart.
 
 ``WarehouseFacts`` is read once, before GX starts, with a plain read-only
-DuckDB connection: which tables exist and how many rows the optional
-sources have, so that suites of absent sources are skipped with a note.
+DuckDB connection: which tables exist, the ingest manifest (which optional
+sources were given: suites of absent ones are skipped with a note) and the
+quarantine counts by reason (for ``defect_coverage``).
 """
 
 from __future__ import annotations
@@ -101,7 +102,6 @@ class Skipped:
 class WarehouseFacts:
     path: Path
     columns: dict[str, list[str]]  # "schema.table" -> column names
-    row_counts: dict[str, int]  # for the tables whose emptiness decides skipping
     manifest: list[dict]
     quarantine_counts: dict[str, int] = field(default_factory=dict)  # reason -> rows
 
@@ -111,21 +111,11 @@ class WarehouseFacts:
     def has_columns(self, qualified: str, *names: str) -> bool:
         return qualified in self.columns and all(n in self.columns[qualified] for n in names)
 
-    def rows(self, qualified: str) -> int | None:
-        return self.row_counts.get(qualified)
-
     def source_present(self, table: str) -> bool:
         for row in self.manifest:
             if row["table_name"] == table:
                 return bool(row["present"]) and (row["rows_loaded"] or 0) + (row["rejected_lines"] or 0) > 0
         return False
-
-
-# Row counts are read for these only: a suite is skipped when its source is empty.
-_COUNTED = (
-    "raw.digital_events", "raw.taiwan_credit_card", "marts.fct_digital_events",
-    "marts.card_default_features", "marts.quarantine_rows",
-)
 
 
 def read_facts(path: Path) -> WarehouseFacts:
@@ -137,11 +127,6 @@ def read_facts(path: Path) -> WarehouseFacts:
         columns: dict[str, list[str]] = {}
         for qualified, column in rows:
             columns.setdefault(qualified, []).append(column)
-        counts = {}
-        for qualified in _COUNTED:
-            if qualified in columns:
-                schema, table = qualified.split(".")
-                counts[qualified] = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0]
         manifest: list[dict] = []
         if "raw._ingest_manifest" in columns:
             cursor = con.execute(
@@ -155,4 +140,4 @@ def read_facts(path: Path) -> WarehouseFacts:
             quarantine = dict(
                 con.execute("select reason, count(*) from marts.quarantine_rows group by reason").fetchall()
             )
-    return WarehouseFacts(Path(path), columns, counts, manifest, quarantine)
+    return WarehouseFacts(Path(path), columns, manifest, quarantine)

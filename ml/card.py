@@ -74,7 +74,7 @@ def figures(metrics: dict, plots: dict) -> list[go.Figure]:
     cal.add_scatter(x=[0, top], y=[0, top], mode="lines", name="perfect calibration",
                     line={"color": REFERENCE_COLOUR, "dash": "dot"})
     cal.add_scatter(x=curve["mean_predicted"], y=curve["observed_rate"], mode="lines+markers",
-                    name=f"model (slope {metrics['calibration_slope']:.2f})", line={"color": MODEL_COLOUR})
+                    name=f"model (slope {_fmt(metrics['calibration_slope'], 2)})", line={"color": MODEL_COLOUR})
     if metrics.get("oracle"):
         oc = metrics["oracle"]["calibration_curve"]
         cal.add_scatter(x=oc["mean_predicted"], y=oc["observed_rate"], mode="lines+markers", name="oracle",

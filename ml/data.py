@@ -10,11 +10,12 @@ import hashlib
 import re
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from ledgerlab import warehouse
-from ml.errors import TaskSkipped
 from ledgerlab.errors import UserError
+from ml.errors import TaskSkipped
 from ml.tasks import Task
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
@@ -96,9 +97,15 @@ def write_scores(task: Task, scores: pl.DataFrame, warehouse_path: Path | None =
     """Replace ``ml.scores_<task>`` with these rows; returns the table name."""
     table = _checked_name(f"ml.scores_{task.name}")
     arrow_scores = scores.to_arrow()
-    with warehouse.connection(warehouse_path, read_only=False) as con:
+    try:
+        con = warehouse.connect(warehouse_path, read_only=False)
+    except duckdb.IOException as exc:  # another process holds the file
+        raise UserError(f"cannot write {table}: the warehouse is open in another process ({exc})") from exc
+    try:
         con.execute("create schema if not exists ml")
         con.register("scores_to_write", arrow_scores)
         con.execute(f"create or replace table {table} as select * from scores_to_write")
         con.unregister("scores_to_write")
+    finally:
+        con.close()
     return table

@@ -106,12 +106,16 @@ class TrainResult:
 
     def lines(self) -> list[str]:
         m = self.metrics
+
+        def f(value, digits: int = 3) -> str:
+            return "n/a" if value is None else f"{value:.{digits}f}"
+
         lo, hi = m["roc_auc_ci"]
         out = [
             f"{self.task}: selected {self.selected_model} ({m['evaluation']['description']}; "
             f"{m['n_train']:,} train / {m['n_test']:,} evaluated rows)",
-            f"ROC AUC {m['roc_auc']:.3f} (95% CI {lo:.3f}-{hi:.3f}), Gini {m['gini']:.3f}, "
-            f"PR AUC {m['pr_auc']:.3f}, Brier {m['brier']:.4f}, calibration slope {m['calibration_slope']:.2f}",
+            f"ROC AUC {f(m['roc_auc'])} (95% CI {f(lo)}-{f(hi)}), Gini {f(m['gini'])}, "
+            f"PR AUC {f(m['pr_auc'])}, Brier {f(m['brier'], 4)}, calibration slope {f(m['calibration_slope'], 2)}",
         ]
         if m.get("oracle_roc_auc") is not None:
             ratio = m["auc_to_oracle"]
@@ -119,7 +123,7 @@ class TrainResult:
                 f"oracle ROC AUC {m['oracle_roc_auc']:.3f} on the same rows: model/oracle {ratio['ratio']:.3f} "
                 f"(95% CI {ratio['ci'][0]:.3f}-{ratio['ci'][1]:.3f})"
             )
-        others = ", ".join(f"{name} {c['roc_auc']:.3f}" for name, c in m["candidates"].items()
+        others = ", ".join(f"{name} {f(c['roc_auc'])}" for name, c in m["candidates"].items()
                            if name != self.selected_model)
         out.append(f"other candidates (ROC AUC): {others}")
         out.append(f"model {self.model_version} in {self.model_dir} "

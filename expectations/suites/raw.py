@@ -10,11 +10,10 @@ warnings make each defect kind visible at the source (``catches``).
 
 from __future__ import annotations
 
-from ledgerlab.sources import BERKA_SOURCES, LINEAGE_COLUMNS, TAIWAN, DIGITAL_EVENTS, RawSource
-
 from expectations._gx import gxe
 from expectations.spec import TableSuite, WarehouseFacts, blocking, warning
 from expectations.suites._common import DATA_END, rows, sql_list
+from ledgerlab.sources import BERKA_SOURCES, DIGITAL_EVENTS, LINEAGE_COLUMNS, TAIWAN, RawSource
 
 LAYER = "raw"
 

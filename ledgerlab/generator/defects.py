@@ -125,10 +125,15 @@ class Injected:
     pieces: list
     n_lines: int
     log: DefectLog | None = None
+    n_bytes: int = -1  # computed from the pieces when not given
 
-    @property
-    def n_bytes(self) -> int:
-        return sum(len(p) for p in self.pieces)
+    def __post_init__(self) -> None:
+        if self.n_bytes < 0:
+            self.n_bytes = sum(len(p) for p in self.pieces)
+
+    def shell(self) -> Injected:
+        """The same piece without its bytes (what another process needs to place it)."""
+        return Injected([], self.n_lines, self.log, self.n_bytes)
 
 
 def line_bounds(data, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

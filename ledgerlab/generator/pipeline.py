@@ -39,6 +39,8 @@ class GenerationSummary:
     clean: bool
     file_format: str
     chunk_accounts: int = field(default=5000)
+    workers: int = 1  # processes that generated the units (1: this process)
+    worker_peak_rss_mib: tuple[int, ...] = ()
 
     @property
     def transactions_per_second(self) -> float:
@@ -55,7 +57,9 @@ class GenerationSummary:
             f"card propensity: 1998 take-up {self.card_take_rate:.1%}, oracle ROC AUC {self.card_oracle_roc_auc:.3f}",
             f"injected defects: {self.n_defects:,} ({defects})",
             f"anomalous accounts: {self.n_anomalous_accounts}",
-            f"time {self.seconds:.1f} s ({self.transactions_per_second:,.0f} transactions/s), {self.bytes_written / 1e6:,.1f} MB written",
+            f"time {self.seconds:.1f} s ({self.transactions_per_second:,.0f} transactions/s"
+            + (f", {self.workers} worker processes" if self.workers > 1 else "")
+            + f"), {self.bytes_written / 1e6:,.1f} MB written",
         ]
 
 
@@ -117,10 +121,11 @@ def generate(
     sink.put_district(work.districts)
     units = plan_units(accounts, chunk_accounts)
     n_workers = _n_workers(workers, units, file_format)
+    worker_rss: list[int] = []
     if n_workers > 1:
         from .parallel import run_parallel
 
-        run_parallel(cfg, units, work.anomaly_kinds(), sink, n_workers)
+        worker_rss = run_parallel(cfg, units, work.anomaly_kinds(), sink, n_workers)
     else:
         kinds = work.anomaly_kinds()
         off = Offsets()
@@ -165,6 +170,8 @@ def generate(
         clean=clean,
         file_format=file_format,
         chunk_accounts=chunk_accounts,
+        workers=n_workers,
+        worker_peak_rss_mib=tuple(round(k / 1024) for k in worker_rss),
     )
     return summary
 
@@ -184,9 +191,14 @@ def _n_workers(workers: int | None, units: list[Unit], file_format: str) -> int:
 
 @dataclass
 class Placed:
-    """Where a unit's pieces go: (first data line, byte offset) per table; events likewise or None."""
+    """Where a unit's pieces go: (first data line index, byte offset) per table (and EVENTS when it has events).
+
+    ``local_events``: a block of events formatted here, by the sink (from the
+    parts of several units), which this process writes itself.
+    """
 
     at: dict[str, tuple[int, int]]
+    local_events: Injected | None = None
 
 
 class Sink:
@@ -227,11 +239,12 @@ class Sink:
             at[table] = layout.place(table, inj.n_lines, inj.n_bytes)
             self._log(inj, table, at[table][0])
         events = out.events
+        local_events = None
         if out.event_part is not None:
             self._event_parts.append(out.event_part)
             out.event_part = None
             if unit.last_of_block:
-                events = out.events = self.work.format_events(EventTable.concat(self._event_parts))
+                events = local_events = self.work.format_events(EventTable.concat(self._event_parts))
                 self._event_parts = []
         if events is not None:
             at[EVENTS] = layout.place(EVENTS, events.n_lines, events.n_bytes)
@@ -246,11 +259,16 @@ class Sink:
                     frames = self._chunk_typed.pop(table)
                     frame = frames[0] if len(frames) == 1 else pl.concat(frames).rechunk()
                     self.files.write_typed(table, _parquet_frame(table, frame))
-        return Placed(at)
+        return Placed(at, local_events)
 
     def write(self, placed: Placed, out: UnitOutput) -> None:
         """Write a placed unit's pieces (in this process)."""
         write_unit(self.files.write_at, placed, out, self.files.file_format)
+        self.write_local(placed)
+
+    def write_local(self, placed: Placed) -> None:
+        if placed.local_events is not None:
+            self.files.write_at(EVENTS, placed.local_events.pieces, placed.at[EVENTS][1])
 
     def close(self) -> int:
         return self.files.close()

@@ -14,6 +14,7 @@ The values are exactly those of the plain formula (see ``_mix``).
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -28,7 +29,7 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / float(1 << 53)
-_BLOCK = 16384  # elements per in-place block (128 KiB of uint64)
+_BLOCK = 8192  # elements per in-place block (64 KiB of uint64, below malloc's mmap threshold)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -71,13 +72,33 @@ def stream_key(seed: int, stream: str) -> np.uint64:
         return _mix(np.array([base], dtype=np.uint64))[0]
 
 
-def _as_u64(x) -> np.ndarray:
+_MASK = (1 << 64) - 1
+_KB_INT = int(_KB)
+_KC_INT = int(_KC)
+
+
+def _term(x, k: np.uint64, k_int: int):
+    """x * k (mod 2**64): a Python int for scalar x, else a uint64 array."""
+    if isinstance(x, (int, np.integer)):
+        return (int(x) * k_int) & _MASK
     x = np.asarray(x)
-    return x if x.dtype == np.uint64 else x.astype(np.uint64)
+    if x.ndim == 0:
+        return (int(x) * k_int) & _MASK
+    t = x.astype(np.uint64)
+    t *= k
+    return t
 
 
-def _is_zero(x) -> bool:
-    return isinstance(x, (int, np.integer)) and x == 0
+def _plus(x, y):
+    if isinstance(x, int) and isinstance(y, int):
+        return (x + y) & _MASK
+    if isinstance(x, int):
+        x, y = y, x
+    if isinstance(y, int):
+        if y:
+            x += np.uint64(y)
+        return x
+    return x + y
 
 
 class Streams:
@@ -96,30 +117,25 @@ class Streams:
     def bits(self, stream: str, a, b=0, c=0) -> np.ndarray:
         """uint64 hashes of (stream, a, b, c), broadcast over the key arrays.
 
-        = _mix(_mix(key + a * GOLDEN) + b * KB + c * KC), computed in place.
+        = _mix(_mix(key + a * GOLDEN) + b * KB + c * KC), computed in place
+        (uint64 array arithmetic wraps silently, as the formula wants).
         """
-        with np.errstate(over="ignore"):
-            h = _as_u64(a) * _GOLDEN  # a fresh array
-            h += self._key(stream)
-            if h.ndim == 0:
-                h = h.reshape(1)
-                scalar = True
-            else:
-                scalar = False
-            _mix_all(h)
-            if not (_is_zero(b) and _is_zero(c)):
-                bc = _as_u64(b) * _KB
-                bc = bc + _as_u64(c) * _KC
-                if bc.ndim == 0 or bc.shape == h.shape:
-                    h += bc
-                else:
-                    h = h + bc  # broadcast to the full shape: a fresh array
-            else:
-                h = np.ascontiguousarray(h)
-            if not h.flags.c_contiguous:
-                h = np.ascontiguousarray(h)
-            _mix_all(h)
-            return h[0] if scalar else h
+        a = np.asarray(a)
+        scalar = a.ndim == 0
+        h = a.reshape(1).astype(np.uint64) if scalar else a.astype(np.uint64)
+        h *= _GOLDEN
+        h += self._key(stream)
+        _mix_all(h)
+        add = _plus(_term(b, _KB, _KB_INT), _term(c, _KC, _KC_INT))
+        if isinstance(add, int):
+            if add:
+                h += np.uint64(add)
+        elif add.shape == h.shape:
+            h += add
+        else:
+            h = h + add  # broadcast to the full shape: a fresh array
+        _mix_all(h)
+        return h[0] if scalar else h
 
     def uniform(self, stream: str, a, b=0, c=0) -> np.ndarray:
         """Uniforms in the open interval (0, 1)."""
@@ -194,7 +210,37 @@ def gaussian_copula(z_account: np.ndarray, z_draw: np.ndarray, rho: float) -> np
 
 
 def quantile_function(quantiles, u: np.ndarray) -> np.ndarray:
-    """Inverse CDF from a 41-point empirical quantile table, linear in between."""
-    q = np.asarray(quantiles, dtype=np.float64)
-    grid = np.linspace(0.0, 1.0, q.size)
-    return np.interp(u, grid, q)
+    """Inverse CDF from a 41-point empirical quantile table, linear in between.
+
+    Exactly ``np.interp(u, np.linspace(0, 1, len(q)), q)`` (same index, same
+    slope formula, same special cases), but finds the interval arithmetically
+    instead of by a binary search.
+    """
+    grid, fp, slope, steps = _quantile_table(tuple(quantiles))
+    x = np.asarray(u, dtype=np.float64)
+    if x.ndim == 0:
+        return quantile_function(quantiles, x.reshape(1))[0]
+    with np.errstate(invalid="ignore"):
+        j = (x * float(steps)).astype(np.int64)  # NaN gives garbage, clipped below (the result stays NaN)
+    np.clip(j, 0, steps, out=j)
+    j -= x < grid[j]
+    np.clip(j, 0, steps, out=j)
+    j += x >= grid[np.minimum(j + 1, steps)]
+    np.clip(j, 0, steps, out=j)  # now grid[j] <= x < grid[j + 1], or j = steps when x >= 1
+    g = grid[j]
+    r = slope[j] * (x - g) + fp[j]
+    edge = (x == g) | (j == steps)  # np.interp returns the table value there
+    if edge.any():
+        r[edge] = fp[j[edge]]
+    low = x < grid[0]
+    if low.any():
+        r[low] = fp[0]
+    return r
+
+
+@lru_cache(maxsize=None)
+def _quantile_table(quantiles: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    fp = np.asarray(quantiles, dtype=np.float64)
+    grid = np.linspace(0.0, 1.0, fp.size)
+    slope = np.append((fp[1:] - fp[:-1]) / (grid[1:] - grid[:-1]), 0.0)  # np.interp's slopes
+    return grid, fp, slope, fp.size - 1

@@ -250,6 +250,7 @@ def _balance_comparison(ctx: Context, s: Section) -> None:
         s.stat_line(f"loans_{col}_by_default")
     col, label = wanted[0]
     key = f"loans_{col}_by_default"
+    label = label.removesuffix(" before the loan")
 
     def text(reg, key=key, label=label, col=col) -> str:
         c = reg[key]

@@ -48,3 +48,13 @@ def test_raw_rows_equal_clean_plus_rejected(generated_warehouse):
             "select count(*) from marts.quarantine_rows where source_table = ? and action = 'rejected'", [table]
         )
         assert raw == clean + rejected, table
+
+
+def test_balance_identities_hold_on_generated_data(generated_warehouse):
+    # warnings on the real data (see docs/CLEANING_RULES.md); generated data must pass them outright
+    import json
+
+    results = json.loads((generated_warehouse.target / "run_results.json").read_text())["results"]
+    status = {r["unique_id"].split(".")[2]: (r["status"], r["failures"]) for r in results}
+    for test in ("assert_running_balance_identity", "assert_account_monthly_balances_roll_forward"):
+        assert status[test] == ("pass", 0), (test, status[test])

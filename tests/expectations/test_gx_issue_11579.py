@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from expectations import engine
 from expectations._gx import gx, gxe
 
+pytestmark = pytest.mark.filterwarnings("ignore:`schema_name` is deprecated:DeprecationWarning")
+
 
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:

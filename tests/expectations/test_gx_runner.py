@@ -117,11 +117,30 @@ def test_run_ids_that_look_like_utc_offsets_do_not_crash_gx() -> None:
     """GX parses a run name as a date when no time is given; '-6219ad' reads as a 62-hour offset."""
     from datetime import datetime
 
-    run_at = datetime(2026, 11, 25, 21, 0, 0)
     from great_expectations.core.run_identifier import RunIdentifier
 
-    with pytest.raises(ValueError, match="offset"):  # the stock behaviour this guards against
+    try:  # the stock behaviour guarded against (GX 1.24): a crash when building paths
         RunIdentifier(run_name="20261125T221118Z-6219ad").to_tuple()
+    except ValueError as exc:
+        assert "offset" in str(exc)
+    run_at = datetime(2026, 11, 25, 21, 0, 0)
     identifier = run_identifier("20261125T221118Z-6219ad", run_at)
     assert identifier.to_tuple()[0] == "20261125T221118Z-6219ad"
     assert identifier.run_time.year == 2026 and identifier.run_time.hour == 21
+
+
+def test_a_check_without_a_result_counts_as_failed() -> None:
+    from expectations._gx import gxe
+    from expectations.results import ExpectationRow
+    from expectations.runner import _with_missing
+    from expectations.spec import TableSuite, blocking
+
+    suite = TableSuite("raw", "raw", "account").add(
+        blocking("first", gxe.ExpectTableRowCountToBeBetween(min_value=1), "why one"),
+        blocking("second", gxe.ExpectColumnValuesToNotBeNull(column="account_id"), "why two"),
+    )
+    found = [ExpectationRow("raw.account", "first", "expect_table_row_count_to_be_between", None, "blocking",
+                            True, 3, None, [], None, [], "why one")]
+    rows = _with_missing(suite, found)
+    assert [(r.expectation_id, r.success) for r in rows] == [("first", True), ("second", False)]
+    assert rows[1].error and rows[1].severity == "blocking"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ from .small_warehouse import build_small_warehouse, env_for
 
 @pytest.fixture(scope="session")
 def small_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.getbasetemp() / "insights_small_warehouse"
+    # LEDGERLAB_TEST_SMALL_HOME: reuse a small warehouse built earlier (iterating on the report)
+    reuse = os.environ.get("LEDGERLAB_TEST_SMALL_HOME")
+    root = Path(reuse) if reuse else tmp_path_factory.getbasetemp() / "insights_small_warehouse"
     build_small_warehouse(root)
     return root
 

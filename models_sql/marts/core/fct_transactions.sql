@@ -11,6 +11,11 @@
     on_schema_change='fail',
 ) }}
 
+{%- set reload_from -%}
+select coalesce(max(trans_date), date '1900-01-01') - to_days({{ var('transactions_lookback_days') }})
+from {{ this }}
+{%- endset %}
+
 with
 
 transactions as (
@@ -18,11 +23,7 @@ transactions as (
     select * from {{ ref('int_transactions_validated') }}
     where
         is_clean
-        {% if is_incremental() %}
-        and trans_date >= (
-            select coalesce(max(trans_date), date '1900-01-01') from {{ this }}
-        ) - to_days({{ var('transactions_lookback_days') }})
-        {% endif %}
+        {% if is_incremental() %}and trans_date >= ({{ reload_from }}){% endif %}
 
 ),
 
