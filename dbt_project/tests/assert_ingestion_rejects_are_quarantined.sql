@@ -3,14 +3,20 @@ with
 
 rejected_lines as (
 
-    select source_table, source_file, line
+    select
+        source_table,
+        source_file,
+        line
     from {{ source('ingestion', '_rejected_lines') }}
 
 ),
 
 quarantined as (
 
-    select source_table, source_file, source_line
+    select
+        source_table,
+        source_file,
+        source_line
     from {{ ref('quarantine_rows') }}
     where reason = 'unparseable_line'
 

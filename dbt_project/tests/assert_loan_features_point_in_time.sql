@@ -8,4 +8,4 @@ from {{ ref('loan_features') }}
 where
     days_since_last_transaction <= 0
     or days_since_last_login <= 0
-    or (n_transactions = 0 and (history_months <> 0 or mean_balance is not null))
+    or (n_transactions = 0 and (history_months != 0 or mean_balance is not null))

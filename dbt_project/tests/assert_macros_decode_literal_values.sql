@@ -3,14 +3,47 @@ with
 
 cases as (
 
-    select * from (values
-        ('930101', date '1993-01-01', '706213', 'F', date '1970-12-13'),
-        ('971229', date '1997-12-29', '450204', 'M', date '1945-02-04'),
-        ('931107 00:00:00', date '1993-11-07', '115101', 'F', date '1911-01-01'),
-        ('930231', null, '706313', null, null),
-        ('93x101', null, '7a0101', null, null),
-        ('', null, '', null, null)
-    ) as literal_rows (yymmdd_text, expected_date, birth_number, expected_gender, expected_birth_date)
+    select
+        '930101' as yymmdd_text,
+        date '1993-01-01' as expected_date,
+        '706213' as birth_number,
+        'F' as expected_gender,
+        date '1970-12-13' as expected_birth_date
+    union all
+    select
+        '971229' as yymmdd_text,
+        date '1997-12-29' as expected_date,
+        '450204' as birth_number,
+        'M' as expected_gender,
+        date '1945-02-04' as expected_birth_date
+    union all
+    select
+        '931107 00:00:00' as yymmdd_text,
+        date '1993-11-07' as expected_date,
+        '115101' as birth_number,
+        'F' as expected_gender,
+        date '1911-01-01' as expected_birth_date
+    union all
+    select
+        '930231' as yymmdd_text,
+        cast(null as date) as expected_date,
+        '706313' as birth_number,
+        null as expected_gender,
+        cast(null as date) as expected_birth_date
+    union all
+    select
+        '93x101' as yymmdd_text,
+        cast(null as date) as expected_date,
+        '7a0101' as birth_number,
+        null as expected_gender,
+        cast(null as date) as expected_birth_date
+    union all
+    select
+        '' as yymmdd_text,
+        cast(null as date) as expected_date,
+        '' as birth_number,
+        null as expected_gender,
+        cast(null as date) as expected_birth_date
 
 ),
 

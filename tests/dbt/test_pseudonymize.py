@@ -59,3 +59,17 @@ def test_null_stays_null_and_dev_key_is_warned(generated_warehouse):
     keys = {k for (k,) in generated_warehouse.query("select client_key from marts.dim_clients")}
     assert hmac.new(config.DEV_PSEUDONYM_KEY.encode(), b"1", hashlib.sha256).hexdigest() in keys
     assert generated_warehouse.scalar("select count(*) from marts.dim_clients where client_key is null") == 0
+
+
+def test_every_client_key_is_the_hmac_of_its_raw_client_id(generated_warehouse):
+    if os.environ.get("LEDGERLAB_PSEUDONYM_KEY"):
+        pytest.skip("LEDGERLAB_PSEUDONYM_KEY is set: the development key is not in use")
+    key = config.DEV_PSEUDONYM_KEY.encode()
+    rows = generated_warehouse.query(
+        "select trim(raw.client_id), stg.client_key from raw.client as raw "
+        "inner join staging.stg_berka__clients as stg using (_source_file, _source_line) "
+        "where stg.is_valid"
+    )
+    assert len(rows) > 100
+    for client_id, client_key in rows:
+        assert client_key == hmac.new(key, str(int(client_id)).encode(), hashlib.sha256).hexdigest()
