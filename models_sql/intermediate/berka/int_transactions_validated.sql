@@ -1,3 +1,6 @@
+{#- The largest sources are validated once and read by several marts (facts, quarantine,
+    features): a table here saves recomputing the cleaning for each consumer. -#}
+{{ config(materialized='table', schema='intermediate') }}
 {#- Every transaction row with its final verdict: clean, repaired or rejected (and why). -#}
 {{ validated_rows(
     'stg_berka__transactions',
