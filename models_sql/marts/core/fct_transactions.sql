@@ -21,9 +21,10 @@ with
 transactions as (
 
     select * from {{ ref('int_transactions_validated') }}
-    where
-        is_clean
-        {% if is_incremental() %}and trans_date >= ({{ reload_from }}){% endif %}
+    where is_clean
+    {% if is_incremental() %}
+        and trans_date >= ({{ reload_from }})
+    {% endif %}
 
 ),
 
