@@ -101,7 +101,7 @@ def calibration_slope_intercept(y, p) -> tuple[float, float]:
     if y.min() == y.max():
         return float("nan"), float("nan")
     lp = logit(p)
-    if np.std(lp) < 1e-3:  # (nearly) constant scores, e.g. the prior baseline: no slope to fit
+    if np.std(lp) < 0.05:  # (nearly) constant scores, e.g. the prior baseline: no slope to fit
         return float("nan"), float(_logistic_fit(np.ones((lp.size, 1)), y, lp)[0])
     ones = np.ones_like(lp)
     slope = _logistic_fit(np.column_stack([ones, lp]), y, np.zeros_like(lp))[1]

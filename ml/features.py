@@ -102,6 +102,22 @@ def balance_volatility(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def income_and_balance_shape(df: pl.DataFrame) -> pl.DataFrame:
+    """Log income, log balance (floored at 1), balance coefficient of variation (capped at 10) and
+    log(1 + negative-balance count): the scales on which risk is usually close to linear, which a
+    logistic model needs."""
+    require_columns(df, ["mean_monthly_inflow", "mean_balance", "std_balance", "n_negative_balance"],
+                    "income_and_balance_shape")
+    inflow = pl.col("mean_monthly_inflow").cast(pl.Float64)
+    return df.with_columns(
+        pl.when(inflow > 0).then(inflow.log()).otherwise(None).alias("log_mean_inflow"),
+        pl.max_horizontal(pl.col("mean_balance").cast(pl.Float64), pl.lit(1.0)).log().alias("log_mean_balance"),
+        _ratio(pl.col("std_balance"), pl.max_horizontal(pl.col("mean_balance").abs(), pl.lit(1.0)))
+        .clip(upper_bound=10.0).alias("balance_cv"),
+        pl.col("n_negative_balance").cast(pl.Float64).log1p().alias("log_negative_balance"),
+    )
+
+
 def history_recency(df: pl.DataFrame) -> pl.DataFrame:
     """Whether any history exists, and activity per month of history."""
     require_columns(df, ["history_months", "n_transactions"], "history_recency")
@@ -217,6 +233,10 @@ _STEPS: dict[str, Step] = {
     "balance_volatility": Step(balance_volatility,
                                ("std_balance", "mean_monthly_inflow", "n_negative_balance", "n_transactions"),
                                ("balance_volatility", "negative_balance_rate")),
+    "income_and_balance_shape": Step(income_and_balance_shape,
+                                     ("mean_monthly_inflow", "mean_balance", "std_balance", "n_negative_balance"),
+                                     ("log_mean_inflow", "log_mean_balance", "balance_cv",
+                                      "log_negative_balance")),
     "history_recency": Step(history_recency, ("history_months", "n_transactions"),
                             ("has_history", "transactions_per_month")),
     "digital_engagement": Step(digital_engagement,

@@ -101,12 +101,13 @@ def search_distributions(candidate: Candidate) -> dict:
 def fit_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, seed: int):
     """Fit one candidate on (x, y), tuning it by an inner stratified CV when it has a search space.
 
-    Returns the fitted pipeline and the chosen hyper-parameters.
+    Returns the fitted pipeline, the chosen hyper-parameters and their inner-CV score (None
+    without a search).
     """
     pipeline = build_pipeline(task, candidate)
     distributions = search_distributions(candidate)
     if not distributions:
-        return pipeline.fit(x, y), {}
+        return pipeline.fit(x, y), {}, None
     inner = StratifiedKFold(n_splits=task.search.inner_folds, shuffle=True, random_state=seed)
     if task.search.method == "halving":
         search = HalvingRandomSearchCV(
@@ -121,7 +122,12 @@ def fit_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray
         )
     search.fit(x, y)
     params = {k.removeprefix("model__"): _plain(v) for k, v in search.best_params_.items()}
-    return search.best_estimator_, params
+    return search.best_estimator_, params, float(search.best_score_)
+
+
+def fit_with_params(task: Task, candidate: Candidate, params: dict, x: np.ndarray, y: np.ndarray) -> Pipeline:
+    """One fit of the candidate with fixed hyper-parameters (no search)."""
+    return build_pipeline(task, candidate).set_params(**{f"model__{k}": v for k, v in params.items()}).fit(x, y)
 
 
 def _plain(value):

@@ -15,7 +15,8 @@ predictions never saw the rows that chose them (nested CV). The selected
 model is the one with the best evaluation ROC AUC, except that a simpler
 candidate within ``selection_tolerance`` of the best is preferred (parsimony:
 a bank explains a logistic model more easily). The selected candidate is then
-refitted (with its own search) on all rows, and saved.
+refitted on all rows with the hyper-parameters its nested searches chose (those
+of the outer fold with the best inner-CV score), and saved.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from ml.models import (
     build_pipeline,
     deployable,
     fit_candidate,
+    fit_with_params,
     predict_proba_positive,
     transformed_feature_names,
 )
@@ -56,7 +58,7 @@ def ml_jobs() -> int:
 
 # Permutation importance: at most this many outer folds, and rows of each test fold.
 IMPORTANCE_FOLDS = 3
-IMPORTANCE_ROWS = 3000
+IMPORTANCE_ROWS = 2000
 
 # Calibration is changed only if it lowers the Brier score by at least this share.
 CALIBRATION_MIN_GAIN = 0.01
@@ -90,6 +92,15 @@ class CandidateResult:
     fold_models: list[tuple[object, np.ndarray, np.ndarray]] = field(default_factory=list)
     seconds: float = 0.0
     report: dict = field(default_factory=dict)
+    inner_scores: list[float | None] = field(default_factory=list)
+
+    def deployment_params(self) -> dict:
+        """Hyper-parameters for the final fit: those the outer folds' searches chose, taking the
+        fold whose inner-CV score was best (no search is repeated on all rows)."""
+        scored = [(s, p) for s, p in zip(self.inner_scores, self.params, strict=True) if s is not None]
+        if not scored:
+            return self.params[0] if self.params else {}
+        return max(scored, key=lambda sp: sp[0])[1]
 
 
 @dataclass
@@ -214,20 +225,21 @@ def _collect(plan: EvaluationPlan, n: int, fold_predictions: list[tuple[Split, n
 
 
 def _fit_outer_fold(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, split: Split, seed: int):
-    model, chosen = fit_candidate(task, candidate, x[split.train], y[split.train], seed=seed)
-    return model, chosen, predict_proba_positive(model, x[split.test])
+    model, chosen, inner_score = fit_candidate(task, candidate, x[split.train], y[split.train], seed=seed)
+    return model, chosen, inner_score, predict_proba_positive(model, x[split.test])
 
 
 def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray,
                        plan: EvaluationPlan) -> CandidateResult:
     started = time.perf_counter()
-    fold_predictions, fold_auc, params, models = [], [], [], []
+    fold_predictions, fold_auc, params, models, inner_scores = [], [], [], [], []
     jobs = min(ml_jobs(), len(plan.splits)) if candidate.search_space else 1
     fitted = Parallel(n_jobs=jobs, prefer="threads")(
         delayed(_fit_outer_fold)(task, candidate, x, y, split, task.random_state + i)
         for i, split in enumerate(plan.splits)
     )
-    for split, (model, chosen, pred) in zip(plan.splits, fitted, strict=True):
+    for split, (model, chosen, inner_score, pred) in zip(plan.splits, fitted, strict=True):
+        inner_scores.append(inner_score)
         fold_predictions.append((split, pred))
         fold_auc.append(evaluate.roc_auc(y[split.test], pred))
         params.append(chosen)
@@ -238,7 +250,7 @@ def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.nd
             models.append((model, x[test], y[test]))
     predictions, per_repeat = _collect(plan, x.shape[0], fold_predictions)
     return CandidateResult(candidate.name, predictions, per_repeat, fold_auc, params, models,
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, inner_scores=inner_scores)
 
 
 def calibrated_predictions(task: Task, candidate: Candidate, result: CandidateResult, x: np.ndarray,
@@ -409,12 +421,15 @@ def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None
                                              seed=spec.random_state)
               if calibration["used"] else chosen.report)
 
-    # the deployed model: the selected candidate tuned and fitted on every row
-    final_inner, final_params = fit_candidate(spec, chosen_candidate, x, y, seed=spec.random_state)
+    # the deployed model: the selected candidate with the hyper-parameters its nested searches
+    # chose (best inner score), fitted on every row
+    final_params = chosen.deployment_params()
     if calibration["used"]:
         base = build_pipeline(spec, chosen_candidate).set_params(
             **{f"model__{k}": v for k, v in final_params.items()})
         final_inner = CalibratedClassifierCV(base, method=calibration["method"], cv=3).fit(x, y)
+    else:
+        final_inner = fit_with_params(spec, chosen_candidate, final_params, x, y)
     model = deployable(spec, final_inner)
     mark("final_fit")
     train_scores = predict_proba_positive(final_inner, x)
@@ -428,7 +443,7 @@ def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None
     odds = []
     if logistic is not None:
         lr_model = (final_inner if selected == logistic.name and not calibration["used"]
-                    else fit_candidate(spec, logistic, x, y, seed=spec.random_state)[0])
+                    else fit_with_params(spec, logistic, results[logistic.name].deployment_params(), x, y))
         odds = explain.odds_ratios(lr_model, transformed_feature_names(lr_model, spec))
     baseline = explain.baselines(x, columns, spec.categorical)
     mark("explanations")

@@ -181,3 +181,13 @@ def test_card_repay_codes_are_states():
                                          repay_status_m4=7))
     assert [out[f"repay_code_m{i}"].item() for i in range(1, 7)] == [
         "no_consumption", "revolving", "delay_2", "delay_3plus", "paid_duly", "paid_duly"]
+
+
+def test_income_and_balance_shape():
+    df = pl.DataFrame({"mean_monthly_inflow": [math.e ** 2, None], "mean_balance": [-200.0, 0.0],
+                       "std_balance": [100.0, 50.0], "n_negative_balance": [0, None]})
+    out = F.income_and_balance_shape(df)
+    assert out["log_mean_inflow"].to_list() == [pytest.approx(2.0), None]
+    assert out["balance_cv"].to_list() == [0.5, 10.0]  # |mean| floored at 1, capped at 10
+    assert out["log_negative_balance"].to_list() == [0.0, None]
+    assert out["log_mean_balance"].to_list() == [0.0, 0.0]  # balances below 1 are floored at 1

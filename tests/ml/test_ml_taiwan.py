@@ -31,7 +31,7 @@ def card_default_features_from_csv(path: Path) -> pl.DataFrame:
         pl.col("X1").alias("credit_limit"),
         pl.when(pl.col("X2") == 1).then(pl.lit("M")).otherwise(pl.lit("F")).alias("sex"),
         pl.col("X3").cast(pl.Int64).replace_strict(EDUCATION, default="other", return_dtype=pl.String).alias("education"),
-        pl.col("X3").is_in([0, 5, 6]).alias("education_is_undocumented"),
+        pl.col("X3").cast(pl.Int64).is_in([0, 5, 6]).alias("education_is_undocumented"),
         pl.col("X4").cast(pl.Int64).replace_strict(MARITAL, default="other", return_dtype=pl.String).alias("marital_status"),
         (pl.col("X4") == 0).alias("marital_is_undocumented"),
         age.alias("age"),
