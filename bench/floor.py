@@ -61,7 +61,15 @@ def render(raw_dir: Path, trans_file: str = "trans.asc") -> str:
     return sql
 
 
-def run_floor(raw_dir: Path, db_path: Path) -> dict[str, float | int]:
+def _statement_label(sql: str) -> str:
+    words = " ".join(" ".join(ln for ln in sql.splitlines() if not ln.strip().startswith("--")).split())
+    for marker in ("table ", "view ", "macro ", "variable "):
+        if marker in words[:80]:
+            return words[words.index(marker):].split(" as ")[0][:60]
+    return words[:60]
+
+
+def run_floor(raw_dir: Path, db_path: Path, profile: bool = False) -> dict[str, float | int]:
     """Build the floor's marts into ``db_path`` (replaced); returns seconds and row counts."""
     db_path = Path(db_path)
     for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
@@ -75,7 +83,13 @@ def run_floor(raw_dir: Path, db_path: Path) -> dict[str, float | int]:
     con.execute(f"set threads = {config.DUCKDB_THREADS}")
     con.execute(f"set temp_directory = '{_lit(spill)}'")
     try:
-        con.execute(render(raw_dir))
+        if profile:
+            for statement in con.extract_statements(render(raw_dir)):
+                t0 = time.perf_counter()
+                con.execute(statement)
+                print(f"  {time.perf_counter() - t0:8.2f} s  {_statement_label(statement.query)}", flush=True)
+        else:
+            con.execute(render(raw_dir))
         rows = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
                 for t in ("fct_transactions", "account_monthly", "loan_features")}
     finally:
@@ -87,8 +101,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, required=True, help="folder of raw Berka files")
     parser.add_argument("--db", type=Path, required=True, help="DuckDB file to (re)create")
+    parser.add_argument("--profile", action="store_true", help="time every statement of the script")
     args = parser.parse_args()
-    result = run_floor(args.raw, args.db)
+    result = run_floor(args.raw, args.db, profile=args.profile)
     print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))
 
 

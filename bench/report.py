@@ -179,7 +179,7 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     stages_big = table.get(P2_SIZE, {})
     rss = [s.get("tree_rss_gb") for s in stages_big.values() if s.get("tree_rss_gb") is not None
            and s is not stages_big.get("pandas")]
-    p2_rss = max(rss) if rss else None
+    p2_rss = max(rss) if rss and not missing2 else None
     detail["p2"] = {"size": P2_SIZE, "definition": how2, "target_s": 1200, "target_rss_gb": 12,
                     "target_linearity": 10.5, "missing_stages": missing2, "e2e_10m_s": t10,
                     "peak_rss_stage": max(((k, v.get("tree_rss_gb") or 0) for k, v in stages_big.items()
@@ -193,7 +193,15 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     if p2 is None:
         notes["p2_seconds_100m"] = f"stages not measured or failed at {P2_SIZE:,} accounts: {', '.join(missing2)}"
     if p2_rss is None:
-        notes["p2_peak_rss_gb"] = f"nothing measured at {P2_SIZE:,} accounts"
+        notes["p2_peak_rss_gb"] = (f"end-to-end stages missing at {P2_SIZE:,} accounts ({', '.join(missing2)}); "
+                                   f"largest so far {max(rss):.2f} GB" if rss else
+                                   f"nothing measured at {P2_SIZE:,} accounts")
+    detail["p2"]["peak_rss_so_far_gb"] = max(rss) if rss else None
+    detail["p2"]["cpu_s"] = e2e(table, P2_SIZE, _cpu)[0]
+    cpu10 = e2e(table, P1B_SIZE, _cpu)[0]
+    detail["p2"]["e2e_10m_cpu_s"] = cpu10
+    if detail["p2"]["cpu_s"] and cpu10:
+        detail["p2"]["cpu_linearity"] = detail["p2"]["cpu_s"] / cpu10
     p2_lin = p2 / t10 if p2 is not None and t10 else None
     if p2_lin is None:
         notes["p2_linearity"] = "needs the end-to-end time at both 45,000 and 450,000 accounts"
@@ -203,8 +211,16 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     ours = (ingest + run + fit) if None not in (ingest, run, fit) else None
     pandas_s = pandas.get("wall_s") if pandas and pandas.get("status") == "ok" else None
     p3 = pandas_s / ours if pandas_s and ours else None
+    cpu_parts = [_cpu(table, P1B_SIZE, s) for s in ("ingest", "dbt_run", "fit")]
+    pandas_cpu = pandas.get("cpu_s") if pandas and pandas.get("status") == "ok" else None
+    p3_cpu = pandas_cpu / sum(cpu_parts) if pandas_cpu and None not in cpu_parts else None
+    main_parts = [_wall(table, P1B_SIZE, s) for s in ("ingest", "dbt_run_main", "fit")]
+    p3_main = pandas_s / sum(main_parts) if pandas_s and None not in main_parts else None
     detail["p3"] = {"size": P1B_SIZE, "target_speedup": 5, "ledgerlab_route": "ingest + dbt run + fit",
-                    "ledgerlab_s": ours, "pandas_s": pandas_s,
+                    "ledgerlab_s": ours, "pandas_s": pandas_s, "cpu_speedup": p3_cpu,
+                    "speedup_vs_dbt_run_main": p3_main,
+                    "pandas_prep_s": (pandas or {}).get("facts", {}).get("prep_seconds"),
+                    "pandas_fit_s": (pandas or {}).get("facts", {}).get("fit_seconds"),
                     "pandas_100m": table.get(P2_SIZE, {}).get("pandas", {}).get("status"),
                     "pandas_100m_error": table.get(P2_SIZE, {}).get("pandas", {}).get("error")}
     if p3 is None:

@@ -10,10 +10,12 @@ expectation no longer shows as a clean failure with its unexpected values.
 
 The fix, in :class:`DuckDBExecutionEngine`:
 
-- results are read into memory (``CursorResult.freeze()``) while the
-  connection is still checked out, so callers can fetch after it is gone;
-- one connection is kept for the engine's life (DuckDB opens a file per
-  connection: reconnecting per metric costs time), closed by :meth:`close`.
+- results are read into memory while the connection is still checked out,
+  so callers can fetch after the block has returned (beyond ``BUFFER_ROWS``
+  the rest stays on the live cursor, which the next point keeps valid);
+- one connection is kept for the engine's life (never returned to the pool
+  mid-run, so never rolled back under a pending result; and DuckDB opens the
+  file per connection), closed by :meth:`close`.
 
 duckdb-engine's reflection also breaks on DuckDB 2.x (it sends PostgreSQL
 catalog queries DuckDB no longer answers), after which GX's fallback queries
@@ -26,12 +28,14 @@ this engine; the file is opened ``read_only=True`` through ``connect_args``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, Type
 
 import sqlalchemy as sa
+from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from great_expectations.datasource.fluent.sql_datasource import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
@@ -102,6 +106,25 @@ class DuckDBInspector:
         return True
 
 
+# Rows read into memory before a result is handed back. Metric results are small
+# (aggregates, samples of unexpected values): they are read whole. A larger result
+# (an UnexpectedRows query that matches millions of rows, of which GX reads 200) keeps
+# its tail on the live cursor of the held connection instead of filling memory.
+BUFFER_ROWS = 10_000
+
+
+def _buffered(result: sa.CursorResult) -> sa.Result:
+    """The result's rows, read now (up to BUFFER_ROWS), as a result the caller can fetch from."""
+    keys = list(result.keys())
+    head = [tuple(row) for row in result.fetchmany(BUFFER_ROWS)]
+    if len(head) < BUFFER_ROWS:
+        result.close()
+        rows = iter(head)
+    else:
+        rows = itertools.chain(head, (tuple(row) for row in result))
+    return IteratorResult(SimpleResultMetaData(keys), rows)
+
+
 class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
     """GX's SQL engine with results read before the connection is released (#11579)."""
 
@@ -122,8 +145,7 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
                 raise
             if not result.returns_rows:
                 return result
-            # Buffer every row now: the caller fetches after this block returns.
-            return result.freeze()()
+            return _buffered(result)
 
     def execute_query_in_transaction(self, query: Any) -> Any:
         # DuckDB is opened read-only and GX's temp tables are off: a plain query suffices.

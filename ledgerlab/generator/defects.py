@@ -157,11 +157,14 @@ class DefectInjector:
     def enabled(self) -> bool:
         return self.rates is not None
 
-    def _pick(self, table: str, kind: str, keys: np.ndarray) -> np.ndarray:
-        """Row indices hit by a kind (``uniform(defect:table:kind, key) < rate``)."""
-        if self.file_format == "parquet" and kind in PARQUET_SKIPPED:
-            return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(self.streams.below(f"defect:{table}:{kind}", self.rates.rate(kind, table), keys))
+    def _picks(self, table: str, kinds, keys: np.ndarray) -> dict[str, np.ndarray]:
+        """Row indices hit by each kind (``uniform(defect:table:kind, key) < rate``)."""
+        kinds = list(kinds)
+        live = [k for k in kinds if not (self.file_format == "parquet" and k in PARQUET_SKIPPED)]
+        hits = self.streams.hits([(f"defect:{table}:{k}", self.rates.rate(k, table)) for k in live], keys)
+        picks = {k: np.zeros(0, dtype=np.int64) for k in kinds}
+        picks.update(zip(live, hits))
+        return picks
 
     def _choose(self, table: str, kind: str, keys: np.ndarray, options: tuple) -> np.ndarray:
         return self.streams.integers(f"defect_col:{table}:{kind}", 0, len(options), keys)
@@ -174,7 +177,7 @@ class DefectInjector:
             return Injected([data], n)
         spec = SPECS[table]
         kinds = _kinds_for(table)
-        picks = {kind: self._pick(table, kind, keys) for kind in kinds}
+        picks = self._picks(table, kinds, keys)
         touched = np.unique(np.concatenate(list(picks.values())))
         if touched.size == 0:
             return Injected([data], n)
@@ -300,7 +303,7 @@ class DefectInjector:
             return Injected([data], n)
         table = EVENTS_TABLE
         keys = client_id.astype(np.int64) * 1_000_003 + day.astype(np.int64) * 86_400 + sec.astype(np.int64)
-        picks = {kind: self._pick(table, kind, keys) for kind in ("untrimmed_code", "wrong_case_code") + EVENT_REJECTED_KINDS}
+        picks = self._picks(table, ("untrimmed_code", "wrong_case_code") + EVENT_REJECTED_KINDS, keys)
         touched = np.unique(np.concatenate(list(picks.values())))
         if touched.size == 0:
             return Injected([data], n)

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from scipy.special import expit
 
 from . import calendar as cal
@@ -184,7 +185,8 @@ def _lookups(cities: tuple[str, ...]) -> tuple[pl.Series, pl.Series, pl.Series, 
     v2 = days >= V2_FROM_DAY
     prefix = pl.Series(np.where(v2, '{"schema_version": 2, "event_id": "ev-', '{"schema_version": 1, "event_id": "ev-').tolist(), dtype=pl.Utf8)
     datepart = pl.Series([(', "event_time": "' if w else ', "ts": "') + iso + "T" for w, iso in zip(v2.tolist(), cal.ISO_OF_DAY.tolist())], dtype=pl.Utf8)
-    time = pl.Series([f'{s // 3600:02d}:{(s // 60) % 60:02d}:{s % 60:02d}"' for s in range(86_400)], dtype=pl.Utf8)
+    two = [f"{i:02d}" for i in range(60)]
+    time = pl.Series([f'{h}:{m}:{s}"' for h in two[:24] for m in two for s in two], dtype=pl.Utf8)  # index = second of the day
     devices = [f', "channel": "web", "device": {{"os": "{os}"}}' for os in WEB_OS] + [
         f', "channel": "mobile", "device": {{"os": "{os}", "app_version": "{app}"}}' for os in MOBILE_OS for app in APP_VERSIONS
     ]
@@ -235,10 +237,21 @@ def event_lines(ev: EventTable, cities: tuple[str, ...]) -> bytes:
             pl.col("middle"),
             pl.when(pl.col("has_amount")).then(pl.lit(', "amount": ') + pl.col("amount")),
             pl.when(pl.col("v2")).then(pl.lit(', "session_id": "s-') + pl.col("session").cast(pl.Utf8) + pl.lit('"')),
-            pl.lit("}"),
+            pl.lit("}\n"),
         ],
         ignore_nulls=True,
     )
-    from .formatting import csv_bytes
+    return string_data(df.select(line.alias("line")).to_series())
 
-    return csv_bytes(df.select(line.alias("line")))
+
+def string_data(s: pl.Series) -> memoryview:
+    """The concatenated bytes of a string series (its Arrow data buffer: no copy beyond the export)."""
+    arr = s.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type not in (pa.large_string(), pa.string()):
+        arr = arr.cast(pa.large_string())
+    width = 8 if arr.type == pa.large_string() else 4
+    _, offsets, data = arr.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64 if width == 8 else np.int32, count=len(arr) + 1, offset=arr.offset * width)
+    return memoryview(data)[int(off[0]) : int(off[-1])]

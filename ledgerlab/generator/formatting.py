@@ -1,7 +1,10 @@
-"""Typed chunk tables -> the real files' text fields (quoting, decimals, dates).
+"""Typed chunk tables -> the real files' text (quoting, decimals, dates).
 
-Each table becomes a frame of already-formatted string fields, so defects can
-alter single fields and the writer only joins them with ";".
+``to_fields`` / ``trans_fields`` turn a table into a frame of formatted string
+fields -- the reference formatting, used for the small tables and for parquet
+with defects. ``trans_csv`` writes trans.asc's lines straight from the
+simulation arrays with Polars' CSV writer (tested to give the same text).
+Defects are injected into the finished lines (``defects.py``).
 """
 
 from __future__ import annotations
@@ -122,23 +125,24 @@ def join_fields(fields: pl.DataFrame) -> pl.Series:
 # The writers below produce exactly the text of ``join_fields(to_fields(...))`` /
 # ``join_fields(trans_fields(...))`` (tested), but let Polars' CSV writer format
 # typed columns: ints as they are, money as Decimal(18, 2) (exact, from integer
-# cents), codes as Enum columns that ``quote_style="non_numeric"`` quotes, and
-# nulls as empty, unquoted fields.
+# cents), and the quoted text fields as Enum columns whose values already hold
+# the quotes and the separators between them (``quote_style="never"``); a null
+# is an empty field.
 
 
-def csv_bytes(df: pl.DataFrame, quote_style: str = "never") -> bytes:
-    """Rows of ``df`` as ';'-separated, LF-terminated lines (no header)."""
+def csv_bytes(df: pl.DataFrame, quote_style: str = "never") -> memoryview:
+    """Rows of ``df`` as ';'-separated, LF-terminated lines (no header), without copying the buffer."""
     if df.height == 0:
-        return b""
+        return memoryview(b"")
     buf = io.BytesIO()
     df.write_csv(buf, include_header=False, separator=";", quote_style=quote_style)
-    return buf.getvalue()
+    return buf.getbuffer()
 
 
-def table_csv(table: str, df: pl.DataFrame) -> bytes:
+def table_csv(table: str, df: pl.DataFrame) -> memoryview:
     """A small table's lines (via the string fields of ``to_fields``)."""
     if df.height == 0:
-        return b""
+        return memoryview(b"")
     return csv_bytes(join_fields(to_fields(table, df)).to_frame())
 
 
@@ -151,21 +155,19 @@ def money_decimal(cents: np.ndarray) -> pl.Series:
     return pl.from_arrow(pa.Array.from_buffers(pa.decimal128(18, 2), cents.size, [None, pa.py_buffer(words)]))
 
 
-def _enum_table(values) -> pl.Series:
-    values = list(values)
-    return pl.Series(values, dtype=pl.Enum(list(dict.fromkeys(values))))
-
-
 @lru_cache(maxsize=None)
-def _trans_lookups():
+def _trans_lookups() -> tuple[pl.Series, pl.Series, np.ndarray]:
+    """'"type";"operation"' per code, '"k_symbol";bank' per (k_symbol, bank), k_symbol index per code."""
     from .transactions import CODES
 
-    banks = list(BANK_CODES) + [""]
+    typop = [f'"{t}";"{o}"' for t, o, _ in CODES]
+    ksymbols = list(dict.fromkeys(k for _, _, k in CODES))
+    banks = [None] + [f'"{b}"' for b in BANK_CODES] + ['""']  # missing, the bank codes, empty
+    ksbank = [f'"{k}";' + (b or "") for k in ksymbols for b in banks]
     return (
-        _enum_table(c[0] for c in CODES),
-        _enum_table(c[1] for c in CODES),
-        _enum_table(c[2] for c in CODES),
-        pl.Series(banks, dtype=pl.Enum(banks)),
+        pl.Series(typop, dtype=pl.Enum(list(dict.fromkeys(typop)))),
+        pl.Series(ksbank, dtype=pl.Enum(ksbank)),
+        np.array([ksymbols.index(k) for _, _, k in CODES]),
     )
 
 
@@ -178,7 +180,7 @@ def trans_csv(
     balance_cents: np.ndarray,
     bank: np.ndarray,
     cp_account: np.ndarray,
-) -> bytes:
+) -> memoryview:
     """trans.asc lines straight from the simulation arrays.
 
     ``bank`` is -1 (bank and account missing), -2 ('""' and '"0"') or an index
@@ -186,26 +188,26 @@ def trans_csv(
     """
     m = int(code.size)
     if m == 0:
-        return b""
-    types, operations, ksymbols, banks = _trans_lookups()
-    code_s = pl.Series(code.astype(np.uint32))
+        return memoryview(b"")
+    typop, ksbank, code_ksymbol = _trans_lookups()
     bank = bank.astype(np.int64)
-    has_bank = pl.Series(bank != -1)
-    bank_ix = pl.Series(np.where(bank == -2, len(BANK_CODES), np.maximum(bank, 0)).astype(np.uint32))
-    account = np.where(bank == -2, 0, cp_account)
+    bank_ix = np.where(bank == -2, len(BANK_CODES), bank) + 1  # 0 = missing
+    ksb = code_ksymbol[code] * (len(BANK_CODES) + 2) + bank_ix
+    has = np.flatnonzero(bank != -1)
+    digits = pl.Series(np.where(bank[has] == -2, 0, cp_account[has])).cast(pl.Utf8)
+    account = pl.Series("account", [None], dtype=pl.Utf8).extend_constant(None, m - 1)
+    if has.size:
+        account = account.scatter(has, pl.select(pl.concat_str([pl.lit('"'), digits, pl.lit('"')])).to_series())
     df = pl.DataFrame(
         [
             pl.Series("trans_id", np.arange(first_trans_id, first_trans_id + m, dtype=np.int64)),
             pl.Series("account_id", account_id),
             pl.Series("date", yymmdd),
-            types.gather(code_s).alias("type"),
-            operations.gather(code_s).alias("operation"),
+            typop.gather(pl.Series(code.astype(np.uint32))).alias("typop"),
             money_decimal(amount_cents).alias("amount"),
             money_decimal(balance_cents).alias("balance"),
-            ksymbols.gather(code_s).alias("k_symbol"),
+            ksbank.gather(pl.Series(ksb.astype(np.uint32))).alias("ksbank"),
+            account,
         ]
-    ).with_columns(
-        pl.when(has_bank).then(banks.gather(bank_ix)).alias("bank"),
-        pl.when(has_bank).then(pl.Series(account).cast(pl.Utf8)).alias("account"),
     )
-    return csv_bytes(df, quote_style="non_numeric")
+    return csv_bytes(df)

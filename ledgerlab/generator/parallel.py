@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .tables import Offsets
-from .units import UNIT_TABLES, Counts, RunConfig, Unit, UnitOutput
+from .units import Counts, RunConfig, Unit, UnitOutput
 
 MAX_UNITS_PER_WORKER = 2
 _WORKER_CODE = "import sys; from ledgerlab.generator.parallel import worker_main; worker_main(int(sys.argv[1]), int(sys.argv[2]))"

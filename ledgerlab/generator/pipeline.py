@@ -1,4 +1,10 @@
-"""generate(): the chunked, streaming driver of the whole generator."""
+"""generate(): the driver of the whole generator.
+
+Accounts are cut into units (``units.plan_units``); each unit is simulated,
+formatted and written, in this process or in worker processes
+(``parallel.py``); the ``Sink`` fixes every piece's place in its file in
+unit order and collects the truth rows and defect records.
+"""
 
 from __future__ import annotations
 
@@ -122,20 +128,21 @@ def generate(
     units = plan_units(accounts, chunk_accounts)
     n_workers = _n_workers(workers, units, file_format)
     worker_rss: list[int] = []
-    if n_workers > 1:
-        from .parallel import run_parallel
+    try:
+        if n_workers > 1:
+            from .parallel import run_parallel
 
-        worker_rss = run_parallel(cfg, units, work.anomaly_kinds(), sink, n_workers)
-    else:
-        kinds = work.anomaly_kinds()
-        off = Offsets()
-        for unit in units:
-            state, counts = work.simulate(unit, kinds[unit.a0 : unit.a1])
-            out = work.emit(unit, state, off)
-            off = counts.advance(off)
-            placed = sink.place(unit, out)
-            sink.write(placed, out)
-    bytes_written = sink.close()
+            worker_rss = run_parallel(cfg, units, work.anomaly_kinds(), sink, n_workers)
+        else:
+            kinds = work.anomaly_kinds()
+            off = Offsets()
+            for unit in units:
+                state, counts = work.simulate(unit, kinds[unit.a0 : unit.a1])
+                out = work.emit(unit, state, off)
+                off = counts.advance(off)
+                sink.write(sink.place(unit, out), out)
+    finally:
+        bytes_written = sink.close()
 
     # one contiguous chunk each, so the parquet bytes do not depend on chunk_accounts
     loans_truth = pl.concat(sink.truth_parts["loans"]).rechunk()
@@ -184,8 +191,8 @@ def _n_workers(workers: int | None, units: list[Unit], file_format: str) -> int:
             cpus = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):
             cpus = os.cpu_count() or 1
-        # a worker process costs ~1 s to start: only worth it for several units of real size
-        return max(1, min(cpus, len(units))) if sum(u.a1 - u.a0 for u in units) >= 10_000 else 1
+        # a worker process costs ~2 CPU-seconds to start (imports): only worth it for several full units
+        return max(1, min(cpus, len(units))) if sum(u.a1 - u.a0 for u in units) >= 20_000 else 1
     return max(1, min(int(workers), len(units)))
 
 

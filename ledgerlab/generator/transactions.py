@@ -34,8 +34,8 @@ from . import cards as cards_mod
 from . import loans as loans_mod
 from . import params
 from .accounts import INCOME_CASH, INCOME_PENSION, INCOME_SALARY, AccountChunk
-from .orders import MAX_ORDERS, LoanPlan, OrderTable
-from .randomness import Streams, gaussian_copula, quantile_function
+from .orders import LoanPlan, OrderTable
+from .randomness import Streams, gaussian_copula, gaussian_copula_inplace, quantile_function
 
 # (type, operation, k_symbol) of each transaction code.
 CODES: tuple[tuple[str, str, str], ...] = (
@@ -336,8 +336,12 @@ def simulate(
         rows = np.nonzero(budget > 0)[0]
         if rows.size:
             # frequent small withdrawers would skew the count-weighted amounts low: tilt u upwards
-            u = gaussian_copula(withdrawal_level[rows][:, None], streams.normal("cash_amt", aid[rows][:, None], m, _SLOTS[None, :N_CASH]), 0.55) ** 0.8
-            cash = np.round(quantile_function(q["VYBER_CASH"], u) / 10.0).astype(np.int64) * 1000
+            u = gaussian_copula_inplace(withdrawal_level[rows][:, None], streams.normal("cash_amt", aid[rows][:, None], m, _SLOTS[None, :N_CASH]), 0.55)
+            np.power(u, 0.8, out=u)
+            cash = quantile_function(q["VYBER_CASH"], u)
+            cash /= 10.0
+            cash = np.round(cash, out=cash).astype(np.int64)
+            cash *= 1000
             # how many withdrawals the budget pays for, at this month's typical amount (no amount bias)
             typical = cash.sum(axis=1) / float(N_CASH)  # exact: a sum of few multiples of 1,000
             want = budget[rows] / typical
@@ -497,7 +501,7 @@ def _column(v, dtype, m: int) -> np.ndarray:
 
 
 def _vklad_amount(streams: Streams, deposit_level: np.ndarray, aid: np.ndarray, m: int, slot) -> np.ndarray:
-    u = gaussian_copula(deposit_level, streams.normal("vklad_amt", aid, m, slot), 0.6)
+    u = gaussian_copula_inplace(deposit_level, streams.normal("vklad_amt", aid, m, slot), 0.6)
     return np.round(quantile_function(params.TRANS_AMOUNT_QUANTILES["VKLAD"], u)).astype(np.int64) * 100
 
 

@@ -127,3 +127,19 @@ def test_connections_are_released_for_the_writer(small_db: Path) -> None:
     con = duckdb.connect(str(small_db))  # read-write: fails if GX still held the file
     con.execute("create schema if not exists quality")
     con.close()
+
+
+def test_large_results_are_complete_and_small_ones_buffered(small_db: Path, monkeypatch) -> None:
+    monkeypatch.setattr(engine, "BUFFER_ROWS", 7)
+    fixed = engine.DuckDBExecutionEngine(
+        connection_string=engine.connection_string(small_db), connect_args={"read_only": True}
+    )
+    try:
+        big = fixed.execute_query(sa.text("select id from marts.t order by id"))
+        assert [r[0] for r in big.fetchall()] == list(range(100))  # 7 buffered + 93 from the cursor
+        small = fixed.execute_query(sa.text("select id, v from marts.t where id < 3 order by id"))
+        rows = small.fetchall()
+        assert [r._asdict() for r in rows] == [{"id": 0, "v": None}, {"id": 1, "v": None}, {"id": 2, "v": None}]
+        assert fixed.execute_query(sa.text("select max(id) from marts.t")).scalar() == 99
+    finally:
+        fixed.close()
