@@ -102,11 +102,8 @@ def real_warehouse(tmp_path_factory, real_berka_dir: Path, real_taiwan_csv: Path
 @pytest.fixture(scope="session")
 def generated_dir(tmp_path_factory) -> Path:
     """Small generated data with injected defects and digital events."""
-    status = REPO_ROOT / "build" / "generator_status.txt"
-    try:
-        from ledgerlab.generator import generate
-    except ImportError as exc:  # the generator is written concurrently
-        pytest.skip(f"ledgerlab.generator not importable ({exc}); see {status}")
+    from ledgerlab.generator import generate
+
     out = tmp_path_factory.mktemp("generated")
     generate(out, accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED)
     return out
