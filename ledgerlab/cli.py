@@ -111,10 +111,9 @@ def build() -> None:
 @app.command()
 def docs() -> None:
     """Generate dbt docs as one static HTML file (target/static_index.html)."""
-    from ledgerlab.dbt import run_dbt
+    from ledgerlab.dbt import build_static_docs
 
-    run_dbt(["docs", "generate", "--static"])
-    console.print(f"dbt docs: {config.paths().home / 'target' / 'static_index.html'}")
+    console.print(f"dbt docs: {build_static_docs()}")
 
 
 @app.command()

@@ -75,3 +75,19 @@ def run_dbt(args: list[str], *, warehouse_path: Path | None = None, stream: bool
         shown = "; ".join(failures[:3]) or output.strip().splitlines()[-1:]
         raise DbtError(f"dbt {' '.join(args)} failed (exit {process.returncode}): {shown} — see {config.paths().home / 'logs' / 'dbt.log'}")
     return result
+
+
+# dbt's docs page carries a Snowplow loader (used only when tracking is on,
+# which this project never turns on). Neutralised anyway so the page holds no
+# outside script address at all: it must open on an air-gapped network.
+_DOCS_TRACKER = "//d1fc8wv8zag5ca.cloudfront.net/2.9.0/sp.js"
+
+
+def build_static_docs(*, warehouse_path: Path | None = None) -> Path:
+    """`dbt docs generate --static`, made air-gapped; returns the one HTML file."""
+    run_dbt(["docs", "generate", "--static"], warehouse_path=warehouse_path)
+    target = Path(dbt_environment(warehouse_path)["DBT_TARGET_PATH"])
+    page = target / "static_index.html"
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace(_DOCS_TRACKER, "about:blank"), encoding="utf-8")
+    return page
