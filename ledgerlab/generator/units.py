@@ -28,7 +28,7 @@ import polars as pl
 from . import calendar as cal
 from .accounts import AccountChunk, generate_accounts, n_clients, plan_anomalies
 from .cards import NO_CARD, plan_early_cards
-from .defects import DefectInjector, DefectRates, Injected, parse_fields, split_lines
+from .defects import SPECS, DefectInjector, DefectRates, Injected, parse_fields, split_lines
 from .districts import account_district_weights, generate_districts, unemployment_a13
 from .events import EVENT_BLOCK_ACCOUNTS, EventTable, city_table, event_lines, generate_events, sort_events
 from .formatting import HEADERS, table_csv, trans_csv
@@ -166,13 +166,12 @@ class UnitWork:
         typed, truth = build_tables(self.streams, acc, s.orders, s.loans, s.anomalies, s.sim, off)
         out = UnitOutput(tables={}, typed={}, events=None, event_part=None, truth=truth)
         sim = s.sim
-        key_of = {"account": "account_id", "client": "client_id", "disp": "disp_id", "order": "order_id", "loan": "loan_id", "card": "card_id"}
         csv = self.cfg.file_format == "csv"
         for name in UNIT_TABLES:
             if name == "trans":
                 keys = np.arange(off.trans, off.trans + sim.acc_index.size, dtype=np.int64)
             else:
-                keys = typed[name][key_of[name]].to_numpy().astype(np.int64)
+                keys = typed[name][SPECS[name]["key"]].to_numpy().astype(np.int64)
             inject = self.injector.enabled and keys.size > 0
             data = b""
             if csv or inject:
