@@ -76,6 +76,9 @@ def generate(
     clean: Annotated[bool, typer.Option("--clean", help="Inject no data defects.")] = False,
     file_format: Annotated[str, typer.Option("--format", help="csv (Berka format) or parquet.")] = "csv",
     chunk_accounts: Annotated[int, typer.Option(help="Accounts generated per chunk (memory bound).")] = 5000,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: one per CPU from 20,000 accounts).")
+    ] = None,
 ) -> None:
     """Generate a synthetic bank in the Berka files' format, with ground truth."""
     from ledgerlab.generator import generate as run_generate
@@ -84,7 +87,7 @@ def generate(
         _fail(f"--format must be csv or parquet, got {file_format!r}")
     out = out or config.paths().generated_data / f"accounts{accounts}_seed{seed}"
     summary = run_generate(out, accounts=accounts, seed=seed, clean=clean,
-                           file_format=file_format, chunk_accounts=chunk_accounts)
+                           file_format=file_format, chunk_accounts=chunk_accounts, workers=workers)
     _print_lines(summary.lines())
 
 
