@@ -39,7 +39,7 @@ run: install ## Run the whole pipeline on the embedded synthetic bank (ACCOUNTS=
 	$(BIN)/ledgerlab run --accounts $(ACCOUNTS) --seed $(SEED)
 
 test: install ## Run the full test suite (pytest, which also runs dbt build and its tests)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install ## Run the tests not marked slow
 	$(BIN)/pytest -m "not slow"
