@@ -187,7 +187,7 @@ def run(
     result = run_pipeline(options, console)
     table = Table(title=f"ledgerlab run finished in {result.seconds:.0f} s", show_lines=False)
     table.add_column("output")
-    table.add_column("where")
+    table.add_column("where", overflow="fold")
     for name, where in result.outputs.items():
         table.add_row(name, where)
     console.print(table)
