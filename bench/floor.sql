@@ -259,22 +259,6 @@ with
 raw_trans as (
     select *, row_number() over () + 1 as line from {{trans_file}}
 ),
--- exact duplicates share their trans_id text: only rows whose id repeats need the full-row comparison
-repeated_ids as (
-    select trans_id from raw_trans where trans_id is not null group by trans_id having count(*) > 1
-),
-first_copies as (
-    select * from raw_trans
-    where trans_id is null or trans_id not in (select trans_id from repeated_ids)
-    union all
-    select * exclude (copy_number) from (
-        select *, row_number() over (partition by trans_id, account_id, date, type, operation, amount, balance,
-                                     k_symbol, bank, account order by line) as copy_number
-        from raw_trans
-        where trans_id in (select trans_id from repeated_ids)
-    )
-    where copy_number = 1
-),
 staged as (
     select
         parse_id(trans_id) as trans_id,
@@ -323,8 +307,10 @@ staged as (
             or coalesce(is_untrimmed(type) or is_untrimmed(operation) or is_untrimmed(k_symbol), false)
             or coalesce(is_wrong_case(type) or is_wrong_case(operation) or is_wrong_case(k_symbol), false)
             as is_repaired,
-        line
-    from first_copies
+        line,
+        row_number() over (partition by trans_id, account_id, date, type, operation, amount, balance,
+                           k_symbol, bank, account order by line) as copy_number
+    from raw_trans
 )
 select
     trans_id,
@@ -344,7 +330,7 @@ select
     '{{trans_name}}' as _source_file,
     line as _source_line
 from staged
-where is_valid
+where is_valid and copy_number = 1
     and (account_id is null or account_id in (select account_id from accounts where account_id is not null));
 
 -- ---------------------------------------------------------------- marts.account_monthly
