@@ -39,7 +39,8 @@ run: install ## Run the whole pipeline on the embedded synthetic bank (ACCOUNTS=
 	$(BIN)/ledgerlab run --accounts $(ACCOUNTS) --seed $(SEED)
 
 test: install ## Run the full test suite (pytest, which also runs dbt build and its tests)
-	$(BIN)/pytest -n 2 --dist loadgroup
+	@# Both cores; a module's fixtures (e.g. the end-to-end run) are built once per file.
+	$(BIN)/pytest -n 2 --dist loadfile
 
 test-fast: install ## Run the tests not marked slow
 	$(BIN)/pytest -m "not slow"

@@ -39,18 +39,3 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     return tmp_path
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep each test package on one xdist worker (`make test` runs `-n 2 --dist loadgroup`).
-
-    Packages build their warehouses in session fixtures; grouping by package
-    builds each once while the two cores work on different packages.
-    """
-    tests_root = Path(__file__).parent
-    for item in items:
-        relative = Path(item.fspath).relative_to(tests_root)
-        group = relative.parts[0] if len(relative.parts) > 1 else relative.stem
-        if group == "notebooks":  # shares the insight report's small warehouse recipe
-            group = "insights"
-        item.add_marker(pytest.mark.xdist_group(group))
