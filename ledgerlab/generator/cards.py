@@ -5,7 +5,7 @@ owner's wealth, age and digital affinity, with a yearly intercept calibrated
 to the real issue counts) issues cards. On the reference date 1998-01-01 each
 owner without a card gets a true probability of taking one during 1998 from
 behaviour visible before that date (mean monthly inflow, mean balance, age,
-digital affinity) plus noise; the 1998 issue is a Bernoulli draw from it.
+digital affinity); the 1998 issue is a Bernoulli draw from it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def plan_early_cards(streams: Streams, acc: AccountChunk) -> np.ndarray:
     return issued
 
 
-def card_probability_1998(acc: AccountChunk, mean_inflow: np.ndarray, mean_balance: np.ndarray, noise: np.ndarray) -> np.ndarray:
+def card_probability_1998(acc: AccountChunk, mean_inflow: np.ndarray, mean_balance: np.ndarray) -> np.ndarray:
     c = params.CARD_COEF
     logit = (
         params.CARD_1998_INTERCEPT
@@ -50,7 +50,6 @@ def card_probability_1998(acc: AccountChunk, mean_inflow: np.ndarray, mean_balan
         + c["log_balance"] * (np.log(np.maximum(mean_balance, 100.0)) - 10.0)
         + c["age"] * (acc.owner_age(1998) - 40)
         + c["digital"] * acc.digital
-        + c["noise"] * noise
     )
     return expit(logit)
 

@@ -3,11 +3,12 @@
 At the loan month the generator summarises the account's complete months
 before it -- the same quantities a SQL feature layer can compute from
 trans.asc before the loan date -- and turns them, with district
-unemployment, the hidden risk trait and noise, into a true PD:
+unemployment and the hidden risk trait, into a true PD:
 
     logit(PD) = PD_INTERCEPT + sum_k PD_COEF[k] * driver_k
 
-The outcome is a Bernoulli draw from that PD; status follows from whether the
+The outcome is a Bernoulli draw from that PD (the draw is the only
+idiosyncratic randomness, so the PD is the best any observer could know); status follows from whether the
 loan's term ended by 1998-12-31 (A/B finished, C/D running; bad = B or D).
 """
 
@@ -31,7 +32,6 @@ def risk_drivers(
     payments_cents: np.ndarray,
     unemployment: np.ndarray,
     hidden_risk: np.ndarray,
-    noise: np.ndarray,
 ) -> dict[str, np.ndarray]:
     months = np.maximum(n_months, 1)
     # inflow_sum / bal_sum in cents; inflow_sq / bal_sq in whole CZK squared
@@ -50,7 +50,6 @@ def risk_drivers(
         "instalment_ratio": payments_cents / 100.0 / np.maximum(mean_inflow, 1.0),
         "unemployment": unemployment,
         "hidden_risk": hidden_risk,
-        "noise": noise,
     }
 
 
@@ -65,7 +64,6 @@ def true_pd(d: dict[str, np.ndarray]) -> np.ndarray:
         + c["instalment_ratio"] * np.clip(d["instalment_ratio"], 0.0, 2.0)
         + c["unemployment"] * (d["unemployment"] - 3.0)
         + c["hidden_risk"] * d["hidden_risk"]
-        + c["noise"] * d["noise"]
     )
     return expit(logit)
 

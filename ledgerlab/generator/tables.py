@@ -121,7 +121,7 @@ def build_tables(
         "payments": loans.payments_cents[li] / 100.0,
     }
     for key in ("mean_monthly_inflow", "income_cv", "balance_mean", "balance_std", "negative_balance_count",
-                "instalment_ratio", "unemployment", "hidden_risk", "noise"):
+                "instalment_ratio", "unemployment", "hidden_risk"):
         loan_truth[key] = lt[key][li] if li.size else np.zeros(0)
     truth["loans"] = pl.DataFrame(loan_truth, schema_overrides={"status": pl.Utf8})
 

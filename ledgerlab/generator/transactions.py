@@ -185,7 +185,7 @@ def simulate(
         if due.size:
             drivers = loans_mod.risk_drivers(
                 inflow_sum[due], inflow_sq[due], n_months[due], bal_n[due], bal_sum[due], bal_sq[due], neg_count[due],
-                loan_payments[due], unemployment[due], hidden_risk[due], streams.normal("pd_noise", aid_all[due]),
+                loan_payments[due], unemployment[due], hidden_risk[due],
             )
             pd_ = loans_mod.true_pd(drivers)
             default = streams.uniform("pd_draw", aid_all[due]) < pd_
@@ -523,7 +523,7 @@ def _card_decision_1998(streams, acc, m, n_months, inflow_sum, bal_sum, bal_n, c
     mean_inflow = inflow_sum / months / 100.0
     mean_balance = bal_sum / np.maximum(bal_n, 1) / 100.0
     population = (acc.open_month < m) & (card_day == cards_mod.NO_CARD)
-    prob = cards_mod.card_probability_1998(acc, mean_inflow, mean_balance, streams.normal("card98_noise", aid_all))
+    prob = cards_mod.card_probability_1998(acc, mean_inflow, mean_balance)
     took = population & (streams.uniform("card98_draw", aid_all) < prob)
     card_day = np.where(took, cards_mod.issue_day_1998(streams, acc), card_day)
     card98 = {"population": population, "true_probability": prob, "took_card": took,
