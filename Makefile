@@ -12,6 +12,10 @@ STAMP := $(VENV)/.installed
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Write .pyc files at install: with PYTHONDONTWRITEBYTECODE set (as on CI
+# machines) every process would otherwise recompile scikit-learn, dbt and GX
+# from source, which costs 5-9 s per `dbt`, `ledgerlab` or pytest start.
+export UV_COMPILE_BYTECODE := 1
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 

@@ -104,11 +104,15 @@ def ingest(
 
 
 @app.command()
-def build() -> None:
+def build(
+    full_refresh: bool = typer.Option(
+        False, "--full-refresh", help="Rebuild incremental models from scratch (after replacing the raw data)."
+    ),
+) -> None:
     """Run `dbt build` (models and their tests) on the warehouse."""
     from ledgerlab.pipeline import build_step
 
-    _print_lines(build_step())
+    _print_lines(build_step(full_refresh=full_refresh))
 
 
 @app.command()

@@ -87,7 +87,14 @@ def ingest_step(raw_dir: Path, options: RunOptions) -> list[str]:
     return lines + [f"note: {n}" for n in result.notes]
 
 
-def build_step() -> list[str]:
+def build_step(full_refresh: bool = False) -> list[str]:
+    """`dbt build`; ``full_refresh`` rebuilds incremental models from scratch.
+
+    Incremental models assume the raw tables grow by appends. A pipeline run
+    re-ingests every raw file (possibly another data set: a new seed, size or
+    the real files), so it rebuilds in full; otherwise rows of the previous
+    data set would survive in the incremental marts.
+    """
     from ledgerlab.dbt import run_dbt
 
     key, is_default = config.pseudonym_key()
@@ -97,7 +104,7 @@ def build_step() -> list[str]:
             "warning: LEDGERLAB_PSEUDONYM_KEY is not set; client ids are pseudonymised with the "
             "DEVELOPMENT key — set your own key for any real data"
         )
-    result = run_dbt(["build"])
+    result = run_dbt(["build", "--full-refresh"] if full_refresh else ["build"])
     return [*lines, f"dbt build: {result.summary_line()}"]
 
 
@@ -152,7 +159,7 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
 
     _step(console, report, "ingest", lambda: ingest_step(raw_dir, options))
     report.outputs["warehouse"] = str(paths.warehouse)
-    _step(console, report, "dbt build", build_step)
+    _step(console, report, "dbt build", lambda: build_step(full_refresh=True))
     _step(console, report, "validate", lambda: validate_step(options.allow_failed_quality))
     report.outputs["quality report"] = str(paths.quality_reports / "index.html")
     report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")

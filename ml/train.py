@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import psutil
 import polars as pl
 import typer
 from sklearn.calibration import CalibratedClassifierCV
@@ -51,8 +52,20 @@ from ml.models import (
 )
 from ml.tasks import Candidate, Task, load_task
 
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its live workers (joblib keeps them between fits)."""
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def ml_jobs() -> int:
-    """Worker threads for outer folds (``LEDGERLAB_ML_JOBS``, default: the DuckDB thread count)."""
+    """Worker processes for outer folds (``LEDGERLAB_ML_JOBS``, default: the DuckDB thread count)."""
     return max(1, int(os.environ.get("LEDGERLAB_ML_JOBS", config.DUCKDB_THREADS)))
 
 
@@ -234,7 +247,7 @@ def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.nd
     started = time.perf_counter()
     fold_predictions, fold_auc, params, models, inner_scores = [], [], [], [], []
     jobs = min(ml_jobs(), len(plan.splits)) if candidate.search_space else 1
-    fitted = Parallel(n_jobs=jobs, prefer="threads")(
+    fitted = Parallel(n_jobs=jobs)(
         delayed(_fit_outer_fold)(task, candidate, x, y, split, task.random_state + i)
         for i, split in enumerate(plan.splits)
     )
@@ -258,7 +271,7 @@ def calibrated_predictions(task: Task, candidate: Candidate, result: CandidateRe
     """Outer-fold predictions of the candidate wrapped in CalibratedClassifierCV, with the
     hyper-parameters its search chose on that fold."""
     method = "isotonic" if plan.n_train >= 2000 else "sigmoid"
-    predictions = Parallel(n_jobs=min(ml_jobs(), len(plan.splits)), prefer="threads")(
+    predictions = Parallel(n_jobs=min(ml_jobs(), len(plan.splits)))(
         delayed(_fit_calibrated_fold)(task, candidate, x, y, split, chosen, method)
         for split, chosen in zip(plan.splits, result.params, strict=True)
     )
@@ -358,15 +371,16 @@ def _json_ready(value):
 def train_task(task: str, *, allow_failed_quality: bool = False,
                warehouse_path: Path | None = None) -> TrainResult:
     """Train every candidate of ``task``, select one, save it with metrics, card and inventory entry."""
-    # one BLAS/OpenMP thread per fit (folds run in parallel threads instead): OpenMP teams
-    # spin-waiting on a busy 2-core machine made one boosting fit ~20x slower
+    # one BLAS/OpenMP thread per fit (outer folds run in parallel worker processes instead):
+    # OpenMP teams spin-waiting on a busy 2-core machine made one boosting fit ~20x slower,
+    # and worker threads gained little because a boosting fit is mostly GIL-bound Python
     with threadpool_limits(1):
         return _train(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path)
 
 
 def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None) -> TrainResult:
     started = time.perf_counter()
-    cpu_started = time.process_time()  # all threads of this process: comparable on a busy machine
+    cpu_started = _cpu_seconds()  # comparable on a busy machine, unlike wall time
     timings: dict[str, float] = {}
     last = [started]
 
@@ -555,7 +569,7 @@ def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None
     metrics["model_path"] = str(saved.model_path)
     metrics["model_sha256"] = saved.sha256
     metrics["seconds"] = round(time.perf_counter() - started, 2)
-    metrics["cpu_seconds"] = round(time.process_time() - cpu_started, 2)
+    metrics["cpu_seconds"] = round(_cpu_seconds() - cpu_started, 2)
 
     report_dir = config.paths().model_reports(spec.name)
     report_dir.mkdir(parents=True, exist_ok=True)
