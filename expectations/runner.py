@@ -168,11 +168,13 @@ def _run_gx(
             with warnings.catch_warnings():
                 # One datasource for all layers: each table asset names its schema.
                 warnings.filterwarnings("ignore", message="`schema_name` is deprecated", category=DeprecationWarning)
+                schema_name, table_name = table_suite.relation
                 asset = datasource.add_table_asset(
-                    name=table_suite.name, table_name=table_suite.table, schema_name=table_suite.schema
+                    name=table_suite.name, table_name=table_name, schema_name=schema_name
                 )
             batch_definition = asset.add_batch_definition_whole_table("whole_table")
-            suite = gx.ExpectationSuite(name=table_suite.name, meta={"layer": table_suite.layer})
+            suite = gx.ExpectationSuite(name=table_suite.name, meta={"layer": table_suite.layer,
+                                                                  "reads": ".".join(table_suite.relation)})
             for check in table_suite.checks:
                 check.expectation.meta = check.meta()
                 suite.add_expectation(check.expectation)

@@ -73,10 +73,21 @@ class TableSuite:
     table: str
     checks: list[Check] = field(default_factory=list)
     description: str = ""
+    # The relation the checks read, "schema.table", when not the table itself: a staging
+    # view over millions of raw rows is read from its materialised copy (the
+    # int_<entity>s_validated table: the same rows, every column of the view plus the
+    # verdicts), so that each of the suite's queries does not re-parse the raw text.
+    read_from: str | None = None
 
     @property
     def name(self) -> str:
         return f"{self.schema}.{self.table}"
+
+    @property
+    def relation(self) -> tuple[str, str]:
+        """(schema, table) the checks read."""
+        schema, _, table = (self.read_from or self.name).partition(".")
+        return schema, table
 
     def add(self, *checks: Check) -> TableSuite:
         self.checks.extend(checks)

@@ -6,7 +6,8 @@
     - `orphan_foreign_key`: a foreign key that matches no key of its parent
       source (any parent row, so a rejected parent is not double-counted).
     Columns added: `copy_number`, `quarantine_reason`, `quarantine_action`
-    (`rejected` | `repaired` | NULL), `is_clean` (goes to the marts).
+    (`rejected` | `repaired` | NULL), `is_clean` (goes to the marts);
+    `raw_record` is kept only on quarantined rows (rejected or repaired).
 
     foreign_keys: list of {column, parent_model, parent_column}.
 -#}
@@ -70,7 +71,12 @@ verdicts as (
 final as (
 
     select
-        * exclude (rejected_reason, has_orphan_key),
+        -- the raw record is kept where quarantine_rows needs it: on a clean, unrepaired
+        -- row it only repeats the typed columns, and storing it for every row of a large
+        -- table costs more than all the other columns together
+        * exclude (rejected_reason, has_orphan_key) replace (
+            case when rejected_reason is not null or repair_reasons is not null then raw_record end as raw_record
+        ),
         coalesce(rejected_reason, repair_reasons) as quarantine_reason,
         case
             when rejected_reason is not null then 'rejected'

@@ -202,7 +202,8 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         ),
     )
 
-    transactions = TableSuite(LAYER, "staging", "stg_berka__transactions", description="transactions, typed")
+    transactions = TableSuite(LAYER, "staging", "stg_berka__transactions", description="transactions, typed",
+                              read_from="intermediate.int_transactions_validated")
     _common(transactions, "trans_id")
     transactions.add(
         _in_set("direction", ("credit", "debit"), "every valid transaction is a credit or a debit"),
