@@ -183,7 +183,11 @@ def rank_biserial(x: np.ndarray, y: np.ndarray) -> float:
     y = np.asarray(y, dtype=float)
     if x.size == 0 or y.size == 0:
         return math.nan
-    u = sps.mannwhitneyu(x, y, alternative="two-sided").statistic
+    # U of x from the ranks of the pooled sample (ties get average ranks): the statistic
+    # scipy's mannwhitneyu returns, without its per-call overhead (the bootstrap calls
+    # this a thousand times)
+    ranks = sps.rankdata(np.concatenate([x, y]))
+    u = ranks[: x.size].sum() - x.size * (x.size + 1) / 2
     return float(2 * u / (x.size * y.size) - 1)
 
 
