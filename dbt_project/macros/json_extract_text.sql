@@ -10,3 +10,25 @@
 {% macro duckdb__json_extract_text(column, path) -%}
     json_extract_string({{ column }}, '{{ path }}')
 {%- endmacro %}
+
+{#- The texts at several JSONPaths, as a list in the order of `paths` (NULL where absent). -#}
+{% macro json_extract_texts(column, paths) -%}
+    {{ return(adapter.dispatch('json_extract_texts', 'ledgerlab')(column, paths)) }}
+{%- endmacro %}
+
+{% macro default__json_extract_texts(column, paths) -%}
+    array[
+    {%- for path in paths %}
+        {{ default__json_extract_text(column, path) }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    ]
+{%- endmacro %}
+
+{#- DuckDB parses the JSON text once for the whole list of paths. -#}
+{% macro duckdb__json_extract_texts(column, paths) -%}
+    json_extract_string({{ column }}, [
+    {%- for path in paths -%}
+        '{{ path }}'{% if not loop.last %}, {% endif %}
+    {%- endfor -%}
+    ])
+{%- endmacro %}

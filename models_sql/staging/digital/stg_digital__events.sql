@@ -25,36 +25,51 @@ parsed as (
 
 ),
 
-extracted as (
+fields_extracted as (
 
+    -- one JSON parse per line for all the fields (a call per field would parse it 13 times)
     select
-        -- ids
-        {{ json_extract_text(event, '$.event_id') }} as event_id_text,
-        {{ json_extract_text(event, '$.client_id') }} as client_id_text,
-        {{ json_extract_text(event, '$.session_id') }} as session_id,
-        {{ json_extract_text(event, '$.schema_version') }} as schema_version_text,
-
-        -- event
-        coalesce(
-            {{ json_extract_text(event, '$.event_time') }},
-            {{ json_extract_text(event, '$.ts') }}
-        ) as event_time_text,
-        {{ json_extract_text(event, '$.event_type') }} as event_type_text,
-        {{ json_extract_text(event, '$.channel') }} as channel_text,
-        {{ json_extract_text(event, '$.amount') }} as amount_text,
-
-        -- nested objects
-        {{ json_extract_text(event, '$.device.os') }} as device_os,
-        {{ json_extract_text(event, '$.device.app_version') }} as device_app_version,
-        {{ json_extract_text(event, '$.geo.country') }} as geo_country,
-        {{ json_extract_text(event, '$.geo.city') }} as geo_city,
-
+        {{ json_extract_texts(event, [
+            '$.event_id', '$.client_id', '$.session_id', '$.schema_version',
+            '$.event_time', '$.ts', '$.event_type', '$.channel', '$.amount',
+            '$.device.os', '$.device.app_version', '$.geo.country', '$.geo.city',
+        ]) }} as fields,
         raw_line,
         is_json_object,
         _source_file,
         _source_line,
         _loaded_at
     from parsed
+
+),
+
+extracted as (
+
+    select
+        -- ids
+        fields[1] as event_id_text,
+        fields[2] as client_id_text,
+        fields[3] as session_id,
+        fields[4] as schema_version_text,
+
+        -- event: v2 `event_time`, v1 `ts`
+        coalesce(fields[5], fields[6]) as event_time_text,
+        fields[7] as event_type_text,
+        fields[8] as channel_text,
+        fields[9] as amount_text,
+
+        -- nested objects
+        fields[10] as device_os,
+        fields[11] as device_app_version,
+        fields[12] as geo_country,
+        fields[13] as geo_city,
+
+        raw_line,
+        is_json_object,
+        _source_file,
+        _source_line,
+        _loaded_at
+    from fields_extracted
 
 ),
 
