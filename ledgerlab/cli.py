@@ -180,13 +180,21 @@ def run(
     file: FileOpt = None,
     taiwan_csv: TaiwanOpt = None,
     allow_failed_quality: AllowFailedOpt = False,
+    task: Annotated[
+        list[str] | None,
+        typer.Option("--task", "-t", metavar="TASK", help="Train and score only this task (repeatable; default: every task)."),
+    ] = None,
 ) -> None:
     """Generate (unless --raw) → ingest → dbt build → validate → train → score → report."""
-    from ledgerlab.pipeline import RunOptions, run_pipeline
+    from ledgerlab.pipeline import DEFAULT_TASKS, RunOptions, run_pipeline
 
+    unknown = sorted(set(task or ()) - set(DEFAULT_TASKS))
+    if unknown:
+        raise UserError(f"unknown task {', '.join(unknown)}; the tasks are {', '.join(DEFAULT_TASKS)}")
     options = RunOptions(
         accounts=accounts, seed=seed, raw_dir=raw, clean=clean, taiwan_csv=taiwan_csv,
         file_overrides=_overrides(file), allow_failed_quality=allow_failed_quality,
+        tasks=tuple(task) if task else DEFAULT_TASKS,
     )
     result = run_pipeline(options, console)
     table = Table(title=f"ledgerlab run finished in {result.seconds:.0f} s", show_lines=False)
