@@ -28,14 +28,41 @@ parent_keys_{{ loop.index }} as (
 
 ),
 {% endfor %}
-copies_numbered as (
+{#- Copies are numbered only among the rows whose fingerprint occurs more than once
+    (found by a narrow aggregate on a 64-bit hash of it; a hash collision only adds a
+    candidate, the numbering itself is by the exact fingerprint). A window over every
+    row would carry every column through a sort: at 100 M rows it spilled to disk. -#}
+repeated_fingerprint_hashes as (
+
+    select hash(row_fingerprint) as fingerprint_hash
+    from staged
+    group by hash(row_fingerprint)
+    having count(*) > 1
+
+),
+
+copies_of_repeated_rows as (
 
     select
-        *,
+        _source_file,
+        _source_line,
         row_number() over (
             partition by row_fingerprint order by _source_file, _source_line
         ) as copy_number
     from staged
+    where hash(row_fingerprint) in (select fingerprint_hash from repeated_fingerprint_hashes)
+
+),
+
+copies_numbered as (
+
+    select
+        staged.*,
+        coalesce(copies.copy_number, 1) as copy_number
+    from staged
+    left join copies_of_repeated_rows as copies
+        on staged._source_file = copies._source_file
+        and staged._source_line = copies._source_line
 
 ),
 
