@@ -446,7 +446,7 @@ def _stage_note(stage: str, s: dict) -> str:
                 f"{f.get('checks')} checks: ratio {_fmt(f.get('ratio_validation'), 2)} "
                 f"(with GX import {_fmt(f.get('ratio_total'), 2)})")
     if stage == "run" and f.get("step_seconds"):
-        return "one process: " + ", ".join(f"{k} {v:.1f}" for k, v in f["step_seconds"].items()) + " s"
+        return "one process (last run): " + ", ".join(f"{k} {v:.1f}" for k, v in f["step_seconds"].items()) + " s"
     if s.get("skipped"):
         return f"skipped: {s['skipped']}"
     return ""
