@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import psutil
 import polars as pl
+import psutil
 import typer
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import RepeatedStratifiedKFold
@@ -51,6 +51,7 @@ from ml.models import (
     transformed_feature_names,
 )
 from ml.tasks import Candidate, Task, load_task
+
 
 def _cpu_seconds() -> float:
     """User + system CPU of this process and its live workers (joblib keeps them between fits)."""
