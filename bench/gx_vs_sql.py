@@ -165,7 +165,7 @@ def run_plain_sql(warehouse_path: Path, planned) -> tuple[float, dict[tuple[str,
     try:
         for suite in planned:
             for check in suite.checks:
-                outcomes[(suite.name, check.name)] = run_check_sql(con, suite.schema, suite.table, check.expectation)
+                outcomes[(suite.name, check.name)] = run_check_sql(con, *suite.relation, check.expectation)
     finally:
         con.close()
     return time.perf_counter() - started, outcomes
