@@ -191,13 +191,14 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
 
     p1, missing, how = end_to_end(table, P1_SIZE)
     run_steps = table.get(P1_SIZE, {}).get("run", {}).get("facts", {}).get("step_seconds", {})
+    generate_s = run_steps.get("generate") if run_steps else _wall(table, P1_SIZE, "generate")
+    stages_sum_s, _, stages_sum_how = e2e(table, P1_SIZE)
     detail["p1"] = {"size": P1_SIZE, "definition": how, "target_s": 60, "missing_stages": missing,
                     "cpu_s": end_to_end(table, P1_SIZE, _cpu)[0],
                     "run_step_seconds": run_steps or None,
-                    "stages_sum_s": e2e(table, P1_SIZE)[0],
-                    "stages_sum_definition": e2e(table, P1_SIZE)[2] + ", each stage its own process",
-                    "without_generate_s": (p1 - (run_steps.get("generate") if run_steps else
-                                                 _wall(table, P1_SIZE, "generate")) or 0) if p1 is not None else None}
+                    "stages_sum_s": stages_sum_s,
+                    "stages_sum_definition": stages_sum_how + ", each stage its own process",
+                    "without_generate_s": p1 - generate_s if None not in (p1, generate_s) else None}
     if p1 is None:
         notes["p1_seconds"] = f"stages not measured or failed at {P1_SIZE:,} accounts: {', '.join(missing)}"
 
@@ -215,23 +216,24 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     if p1b is None:
         notes["p1_ratio_to_floor"] = f"ingest, dbt_run or floor not measured at {P1B_SIZE:,} accounts"
 
-    p2, missing2, how2 = end_to_end(table, P2_SIZE)
     stages_big = table.get(P2_SIZE, {})
-    if how2 == RUN_DEFINITION and _wall(table, P1B_SIZE, "run") is not None:
+    if _wall(table, P2_SIZE, "run") is not None and _wall(table, P1B_SIZE, "run") is not None:
         # both sizes measured as one `ledgerlab run`: compare like with like
+        p2, missing2, how2 = _wall(table, P2_SIZE, "run"), [], RUN_DEFINITION
         t10, how10 = _wall(table, P1B_SIZE, "run"), RUN_DEFINITION
+        cpu_p2, cpu10 = _cpu(table, P2_SIZE, "run"), _cpu(table, P1B_SIZE, "run")
         rss = [stages_big["run"]["tree_rss_gb"]] if stages_big["run"].get("tree_rss_gb") is not None else []
     else:
-        if how2 == RUN_DEFINITION:
-            p2, missing2, how2 = e2e(table, P2_SIZE)
+        p2, missing2, how2 = e2e(table, P2_SIZE)
         same_way = "dbt run + dbt test" in how2  # sum 10 M the way 100 M was summed
         t10, _, how10 = e2e(table, P1B_SIZE, build_as_run_plus_test=same_way)
         if t10 is None and same_way:
             t10, _, how10 = e2e(table, P1B_SIZE)
+        cpu_p2 = e2e(table, P2_SIZE, _cpu)[0]
+        cpu10 = e2e(table, P1B_SIZE, _cpu, build_as_run_plus_test=same_way)[0] or e2e(table, P1B_SIZE, _cpu)[0]
         rss = [s.get("tree_rss_gb") for s in stages_big.values() if s.get("tree_rss_gb") is not None
                and s is not stages_big.get("pandas")]
     p2_rss = max(rss) if rss and not missing2 else None
-    same_way = "dbt run + dbt test" in how2
     detail["p2"] = {"size": P2_SIZE, "definition": how2, "target_s": 1200, "target_rss_gb": 12,
                     "target_linearity": 10.5, "missing_stages": missing2, "e2e_10m_s": t10,
                     "peak_rss_stage": max(((k, v.get("tree_rss_gb") or 0) for k, v in stages_big.items()
@@ -249,12 +251,9 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
                                    f"largest so far {max(rss):.2f} GB" if rss else
                                    f"nothing measured at {P2_SIZE:,} accounts")
     detail["p2"]["peak_rss_so_far_gb"] = max(rss) if rss else None
+    detail["p2"]["cpu_s"] = cpu_p2
     if how2 == RUN_DEFINITION:
-        detail["p2"]["cpu_s"], cpu10 = _cpu(table, P2_SIZE, "run"), _cpu(table, P1B_SIZE, "run")
         detail["p2"]["run_step_seconds"] = stages_big["run"].get("facts", {}).get("step_seconds")
-    else:
-        detail["p2"]["cpu_s"] = e2e(table, P2_SIZE, _cpu)[0]
-        cpu10 = e2e(table, P1B_SIZE, _cpu, build_as_run_plus_test=same_way)[0] or e2e(table, P1B_SIZE, _cpu)[0]
     detail["p2"]["e2e_10m_definition"] = how10
     detail["p2"]["code_differs_from_10m"] = code_mismatches(table, P1B_SIZE, P2_SIZE)
     detail["p2"]["e2e_10m_cpu_s"] = cpu10
