@@ -187,10 +187,12 @@ def run(
 ) -> None:
     """Generate (unless --raw) → ingest → dbt build → validate → train → score → report."""
     from ledgerlab.pipeline import DEFAULT_TASKS, RunOptions, run_pipeline
+    from ml.tasks import available_tasks
 
-    unknown = sorted(set(task or ()) - set(DEFAULT_TASKS))
+    known = available_tasks()  # a task is a YAML file in ml/tasks/
+    unknown = sorted(set(task or ()) - set(known))
     if unknown:
-        raise UserError(f"unknown task {', '.join(unknown)}; the tasks are {', '.join(DEFAULT_TASKS)}")
+        raise UserError(f"unknown task {', '.join(unknown)}; the tasks are {', '.join(known)}")
     options = RunOptions(
         accounts=accounts, seed=seed, raw_dir=raw, clean=clean, taiwan_csv=taiwan_csv,
         file_overrides=_overrides(file), allow_failed_quality=allow_failed_quality,
