@@ -19,7 +19,7 @@
 {% macro default__json_extract_texts(column, paths) -%}
     array[
     {%- for path in paths %}
-        {{ default__json_extract_text(column, path) }}{% if not loop.last %},{% endif %}
+        {{ json_extract_text(column, path) }}{% if not loop.last %},{% endif %}
     {%- endfor %}
     ]
 {%- endmacro %}
