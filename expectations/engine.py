@@ -184,12 +184,12 @@ class LedgerlabDuckDBDatasource(SQLDatasource):
             self._engine = None
 
 
-def connection_kwargs(threads: int, memory_limit: str) -> dict:
+def connection_kwargs(threads: int, memory_limit: str, max_temp_size: str = "40GB") -> dict:
     """``create_engine`` kwargs: read-only, with the project's DuckDB settings."""
     return {
         "connect_args": {
             "read_only": True,
-            "config": {"threads": threads, "memory_limit": memory_limit},
+            "config": {"threads": threads, "memory_limit": memory_limit, "max_temp_directory_size": max_temp_size},
         }
     }
 

@@ -160,7 +160,9 @@ def _run_gx(
     datasource = context.data_sources.add_ledgerlab_duckdb(
         name="warehouse",
         connection_string=engine.connection_string(warehouse_path),
-        kwargs=engine.connection_kwargs(config.DUCKDB_THREADS, config.DUCKDB_MEMORY_LIMIT),
+        kwargs=engine.connection_kwargs(
+            config.DUCKDB_THREADS, config.DUCKDB_MEMORY_LIMIT, config.DUCKDB_MAX_TEMP_SIZE
+        ),
     )
     try:
         definitions = []

@@ -106,3 +106,7 @@ def pseudonym_key() -> tuple[str, bool]:
 # overridable so a laptop or a bigger box can change them without code.
 DUCKDB_MEMORY_LIMIT = os.environ.get("LEDGERLAB_DUCKDB_MEMORY_LIMIT", "10GB")
 DUCKDB_THREADS = int(os.environ.get("LEDGERLAB_DUCKDB_THREADS", "2"))
+# A cap on DuckDB's spill folder, so that a query larger than memory fails with
+# DuckDB's own "out of temp space" error instead of filling the disk (DuckDB's
+# default is 90 % of the free space, which leaves nothing for the warehouse).
+DUCKDB_MAX_TEMP_SIZE = os.environ.get("LEDGERLAB_DUCKDB_MAX_TEMP_SIZE", "40GB")

@@ -17,7 +17,7 @@ from ledgerlab import config
 
 
 def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection with the project's memory limit, threads and spill folder."""
+    """A connection with the project's memory limit, threads and spill folder (capped)."""
     paths = config.paths()
     path = Path(path) if path is not None else paths.warehouse
     if read_only and not path.exists():
@@ -31,6 +31,7 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.Duck
     con.execute(f"set memory_limit = '{config.DUCKDB_MEMORY_LIMIT}'")
     con.execute(f"set threads = {config.DUCKDB_THREADS}")
     con.execute(f"set temp_directory = '{spill}'")
+    con.execute(f"set max_temp_directory_size = '{config.DUCKDB_MAX_TEMP_SIZE}'")
     return con
 
 
