@@ -1,4 +1,4 @@
-"""A fresh GX context per run: file-backed stores in build/gx, docs in reports/quality.
+"""GX contexts of a run: file-backed stores in build/gx, docs in reports/quality.
 
 Nothing of GX's state outlives a run: ``build/gx`` is emptied first and the
 context is built from code (no ``great_expectations.yml``), with analytics
@@ -18,20 +18,27 @@ SITE_NAME = "ledgerlab_quality"
 SITE_SUBDIR = "gx"
 
 
-def fresh_context(gx_dir: Path, docs_dir: Path):
-    """An ephemeral context whose stores live in ``gx_dir``, emptied first."""
+def clear(gx_dir: Path, docs_dir: Path) -> None:
+    """Empty the stores and the Data Docs site: nothing of an earlier run is kept."""
+    for folder in (gx_dir, docs_dir / SITE_SUBDIR):
+        if folder.exists():
+            shutil.rmtree(folder)
+    gx_dir.mkdir(parents=True)
+
+
+def context_on(gx_dir: Path, docs_dir: Path):
+    """An ephemeral context on the stores in ``gx_dir`` as they are.
+
+    Several processes may share the stores of one run (each writes its own
+    suites' keys); the Data Docs site is then built from all of them.
+    """
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         FilesystemStoreBackendDefaults,
         ProgressBarsConfig,
     )
 
-    if gx_dir.exists():
-        shutil.rmtree(gx_dir)
-    gx_dir.mkdir(parents=True)
     site_dir = docs_dir / SITE_SUBDIR
-    if site_dir.exists():
-        shutil.rmtree(site_dir)
     project_config = DataContextConfig(
         store_backend_defaults=FilesystemStoreBackendDefaults(root_directory=str(gx_dir)),
         data_docs_sites={

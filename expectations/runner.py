@@ -1,15 +1,19 @@
-"""Validate the warehouse: every suite, one GX context, one checkpoint, one run record.
+"""Validate the warehouse: every suite, in one or more GX processes, one run record.
 
 ``validate()`` is what ``ledgerlab validate`` calls:
 
 1. read a few facts with a plain read-only DuckDB connection (which tables
-   exist, the ingest manifest, quarantine counts) and plan the suites;
-2. start GX once: a fresh context (stores in build/gx, docs in
-   reports/quality/gx), one ``ledgerlab_duckdb`` datasource opened
-   read-only, a table asset + whole-table batch definition + suite +
-   validation definition per table, and one ``Checkpoint`` with
-   ``UpdateDataDocsAction`` that runs them all as SQL in DuckDB;
-3. close every GX connection, then write summary.json, the index page and
+   exist and how big, the ingest manifest, quarantine counts) and plan the
+   suites;
+2. empty the GX stores (build/gx) and the Data Docs site
+   (reports/quality/gx), and split the suites into ``jobs`` groups of about
+   equal cost. GX evaluates expectations in single-threaded Python, so the
+   groups run in parallel processes: each starts a GX context on the shared
+   stores, one ``ledgerlab_duckdb`` datasource opened read-only, a table
+   asset + whole-table batch definition + suite + validation definition per
+   table, and one ``Checkpoint`` that runs them as SQL in DuckDB;
+3. build the Data Docs site once from every group's stored results;
+4. with every GX connection closed, write summary.json, the index page and
    the offline copies of the docs' assets, and record the run in
    ``quality.*`` with a read-write connection.
 """
@@ -18,16 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import time
 import uuid
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from ledgerlab import config
+from ledgerlab import config, warehouse
 from ledgerlab.errors import UserError
 
 from expectations import report
@@ -147,22 +153,66 @@ def run_identifier(run_id: str, run_at: datetime):
     return RunIdentifier(run_name=run_id, run_time=run_at.replace(tzinfo=timezone.utc))
 
 
-def _run_gx(
-    planned: list[TableSuite], warehouse_path: Path, run_id: str, run_at: datetime, gx_dir: Path, docs_dir: Path
-) -> tuple[list[SuiteRow], dict[str, str]]:
-    """Validate every planned suite in one GX context; return rows and report paths."""
+def suite_cost(table_suite: TableSuite, facts: WarehouseFacts) -> float:
+    """A suite's expected validation time, in arbitrary units.
+
+    GX spends Python time on every check (building its metric graph) and
+    DuckDB time on every row a check's queries read: each check counts 1,
+    plus 1 per million rows of the relation the suite reads.
+    """
+    rows = facts.row_estimates.get(".".join(table_suite.relation), 0)
+    return len(table_suite.checks) * (1.0 + rows / 1_000_000)
+
+
+def shard_suites(planned: list[TableSuite], facts: WarehouseFacts, jobs: int) -> list[list[TableSuite]]:
+    """Split the suites into at most ``jobs`` groups of about equal cost.
+
+    Greedy: the most expensive suite first, each to the cheapest group so far.
+    Each group keeps the report order; no group is empty.
+    """
+    groups: list[list[TableSuite]] = [[] for _ in range(max(1, min(jobs, len(planned))))]
+    costs = [0.0] * len(groups)
+    for table_suite in sorted(planned, key=lambda s: -suite_cost(s, facts)):
+        cheapest = costs.index(min(costs))
+        groups[cheapest].append(table_suite)
+        costs[cheapest] += suite_cost(table_suite, facts)
+    order = {s.name: i for i, s in enumerate(planned)}
+    return [sorted(group, key=lambda s: order[s.name]) for group in groups if group]
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """What one validation process needs (picklable: a spawned process re-plans its suites)."""
+
+    index: int
+    facts: WarehouseFacts
+    suite_names: tuple[str, ...]
+    warehouse_path: Path
+    run_id: str
+    run_at: datetime
+    gx_dir: Path
+    docs_dir: Path
+    duckdb_threads: int
+    duckdb_memory_limit: str
+
+
+def validate_shard(job: ShardJob) -> list[SuiteRow]:
+    """Run one group of suites in its own GX context, on the run's shared stores.
+
+    Writes the suites, validation definitions and results into ``job.gx_dir``
+    (keys of its own suites only) and returns their rows. No Data Docs here:
+    the site is built once from every group's results (``_build_docs``).
+    """
     from expectations import engine  # registers the ledgerlab_duckdb datasource type
     from expectations._gx import gx
-    from expectations.context import SITE_NAME, fresh_context
-    from expectations.custom import UpdateDataDocsOnceAction
+    from expectations.context import context_on
 
-    context = fresh_context(gx_dir, docs_dir)
+    planned, _ = plan(job.facts, list(job.suite_names))
+    context = context_on(job.gx_dir, job.docs_dir)
     datasource = context.data_sources.add_ledgerlab_duckdb(
-        name="warehouse",
-        connection_string=engine.connection_string(warehouse_path),
-        kwargs=engine.connection_kwargs(
-            config.DUCKDB_THREADS, config.DUCKDB_MEMORY_LIMIT, config.DUCKDB_MAX_TEMP_SIZE
-        ),
+        name=f"warehouse_{job.index}",
+        connection_string=engine.connection_string(job.warehouse_path),
+        kwargs=engine.connection_kwargs(job.duckdb_threads, job.duckdb_memory_limit, config.DUCKDB_MAX_TEMP_SIZE),
     )
     try:
         definitions = []
@@ -188,13 +238,13 @@ def _run_gx(
             )
         checkpoint = context.checkpoints.add(
             gx.Checkpoint(
-                name="ledgerlab_validate",
+                name=f"ledgerlab_validate_{job.index}",
                 validation_definitions=definitions,
-                actions=[UpdateDataDocsOnceAction(name="update_data_docs", site_names=[SITE_NAME])],
+                actions=[],
                 result_format=RESULT_FORMAT,
             )
         )
-        result = checkpoint.run(run_id=run_identifier(run_id, run_at))
+        result = checkpoint.run(run_id=run_identifier(job.run_id, job.run_at))
     finally:
         # GX is done reading: release the read-only connections before anyone writes.
         datasource.close()
@@ -203,29 +253,76 @@ def _run_gx(
                 other.close()
 
     by_suite = {s.name: s for s in planned}
-    rows: dict[str, SuiteRow] = {}
-    pages: dict[str, str] = {}
-    for run_result in result.run_results.values():
-        suite_name = run_result.suite_name
-        table_suite = by_suite[suite_name]
-        rows[suite_name] = SuiteRow(
-            name=suite_name,
-            layer=table_suite.layer,
-            description=table_suite.description,
-            expectations=_with_missing(table_suite, [expectation_row(suite_name, r) for r in run_result.results]),
+    return [
+        SuiteRow(
+            name=run_result.suite_name,
+            layer=by_suite[run_result.suite_name].layer,
+            description=by_suite[run_result.suite_name].description,
+            expectations=_with_missing(
+                by_suite[run_result.suite_name],
+                [expectation_row(run_result.suite_name, r) for r in run_result.results],
+            ),
         )
+        for run_result in result.run_results.values()
+    ]
+
+
+def _build_docs(gx_dir: Path, docs_dir: Path, run_id: str, suite_rows: list[SuiteRow]) -> None:
+    """Build the Data Docs site once, from every group's stored results; link each suite's page."""
+    from expectations.context import SITE_NAME, context_on
+
+    context_on(gx_dir, docs_dir).build_data_docs(site_names=[SITE_NAME])
+    for suite_row in suite_rows:
         # GX lays pages out as validations/<suite name split on dots>/<run>/<time>/<batch>.html
-        found = sorted((docs_dir / "gx" / "validations" / Path(*suite_name.split("."))).glob(f"{run_id}/*/*.html"))
-        if found:
-            pages[suite_name] = found[-1].relative_to(docs_dir).as_posix()
-    ordered = [rows[s.name] for s in planned if s.name in rows]
-    for suite_row in ordered:
-        suite_row.report_path = pages.get(suite_row.name)
-    return ordered, pages
+        found = sorted((docs_dir / "gx" / "validations" / Path(*suite_row.name.split("."))).glob(f"{run_id}/*/*.html"))
+        suite_row.report_path = found[-1].relative_to(docs_dir).as_posix() if found else None
 
 
-def validate(*, warehouse_path: Path | None = None, suites: list[str] | None = None) -> ValidationOutcome:
-    """Run the selected suites (all by default) and record the run; see the module docstring."""
+def _run_gx(
+    planned: list[TableSuite], facts: WarehouseFacts, warehouse_path: Path, run_id: str, run_at: datetime,
+    gx_dir: Path, docs_dir: Path, jobs: int,
+) -> list[SuiteRow]:
+    """Validate the suites in ``jobs`` processes (GX is single-threaded Python), then build the docs.
+
+    The first group runs in this process, the others in spawned ones; each
+    process opens the warehouse read-only with its share of DuckDB's threads
+    and memory, so that together they stay within the configured limits.
+    """
+    from expectations.context import clear
+
+    clear(gx_dir, docs_dir)
+    groups = shard_suites(planned, facts, jobs)
+    shard_jobs = [
+        ShardJob(
+            index=i, facts=facts, suite_names=tuple(s.name for s in group), warehouse_path=warehouse_path,
+            run_id=run_id, run_at=run_at, gx_dir=gx_dir, docs_dir=docs_dir,
+            duckdb_threads=max(1, config.DUCKDB_THREADS // len(groups)),
+            duckdb_memory_limit=warehouse.memory_limit_share(config.DUCKDB_MEMORY_LIMIT, len(groups)),
+        )
+        for i, group in enumerate(groups)
+    ]
+    rows: list[SuiteRow] = []
+    if len(shard_jobs) > 1:
+        with ProcessPoolExecutor(len(shard_jobs) - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            others = [pool.submit(validate_shard, job) for job in shard_jobs[1:]]
+            rows += validate_shard(shard_jobs[0])
+            for future in others:
+                rows += future.result()
+    elif shard_jobs:
+        rows = validate_shard(shard_jobs[0])
+    by_name = {row.name: row for row in rows}
+    ordered = [by_name[s.name] for s in planned if s.name in by_name]
+    _build_docs(gx_dir, docs_dir, run_id, ordered)
+    return ordered
+
+
+def validate(
+    *, warehouse_path: Path | None = None, suites: list[str] | None = None, jobs: int | None = None
+) -> ValidationOutcome:
+    """Run the selected suites (all by default) in ``jobs`` processes and record the run.
+
+    ``jobs`` defaults to ``LEDGERLAB_VALIDATE_JOBS``; see the module docstring.
+    """
     paths = config.paths()
     warehouse_path = Path(warehouse_path) if warehouse_path is not None else paths.warehouse
     docs_dir = paths.quality_reports
@@ -254,7 +351,10 @@ def validate(*, warehouse_path: Path | None = None, suites: list[str] | None = N
     seconds["plan"] = time.perf_counter() - started
 
     t0 = time.perf_counter()
-    suite_rows, _ = _run_gx(planned, warehouse_path, run_id, run_at, paths.gx_context, docs_dir) if planned else ([], {})
+    suite_rows = (
+        _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, jobs or config.VALIDATE_JOBS)
+        if planned else []
+    )
     seconds["gx"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -115,6 +115,7 @@ class WarehouseFacts:
     columns: dict[str, list[str]]  # "schema.table" -> column names
     manifest: list[dict]
     quarantine_counts: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    row_estimates: dict[str, int] = field(default_factory=dict)  # "schema.table" -> rows (tables, not views)
 
     def has(self, qualified: str) -> bool:
         return qualified in self.columns
@@ -151,4 +152,12 @@ def read_facts(path: Path) -> WarehouseFacts:
             quarantine = dict(
                 con.execute("select reason, count(*) from marts.quarantine_rows group by reason").fetchall()
             )
-    return WarehouseFacts(Path(path), columns, manifest, quarantine)
+        # DuckDB's row count of each table, from its metadata (no scan)
+        row_estimates = {
+            f"{schema}.{table}": int(rows or 0)
+            for schema, table, rows in con.execute(
+                "select schema_name, table_name, estimated_size from duckdb_tables() "
+                "where database_name = current_database()"
+            ).fetchall()
+        }
+    return WarehouseFacts(Path(path), columns, manifest, quarantine, row_estimates)

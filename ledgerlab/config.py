@@ -110,3 +110,6 @@ DUCKDB_THREADS = int(os.environ.get("LEDGERLAB_DUCKDB_THREADS", "2"))
 # DuckDB's own "out of temp space" error instead of filling the disk (DuckDB's
 # default is 90 % of the free space, which leaves nothing for the warehouse).
 DUCKDB_MAX_TEMP_SIZE = os.environ.get("LEDGERLAB_DUCKDB_MAX_TEMP_SIZE", "40GB")
+# GX evaluates expectations in single-threaded Python: validation runs its
+# suites in this many processes, which share DuckDB's threads and memory.
+VALIDATE_JOBS = int(os.environ.get("LEDGERLAB_VALIDATE_JOBS", str(DUCKDB_THREADS)))

@@ -7,6 +7,7 @@ file with ``read_only=True``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,12 @@ from pathlib import Path
 import duckdb
 
 from ledgerlab import config
+from ledgerlab.errors import UserError
+
+_BYTES_PER_UNIT = {
+    "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}
 
 
 def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -50,3 +57,17 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
         [schema, table],
     ).fetchall()
     return rows[0][0] > 0
+
+
+def memory_limit_share(limit: str, parts: int) -> str:
+    """One of ``parts`` equal shares of a DuckDB memory limit such as ``10GB``.
+
+    For processes that each open the warehouse: together they stay within
+    the one limit the user configured.
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*", limit, flags=re.IGNORECASE)
+    if match is None:
+        raise UserError(f"DuckDB memory limit {limit!r} (LEDGERLAB_DUCKDB_MEMORY_LIMIT) is not a size such as 10GB")
+    total = float(match.group(1)) * _BYTES_PER_UNIT[(match.group(2) or "b").lower()]
+    return f"{max(1, int(total / max(1, parts) / 10**6))}MB"
+

@@ -98,13 +98,13 @@ def tiny_raw_warehouse(gx_home: Path, tmp_path_factory: pytest.TempPathFactory) 
     return path
 
 
-def run_validate(home: Path, warehouse_path: Path, suites: list[str] | None = None):
+def run_validate(home: Path, warehouse_path: Path, suites: list[str] | None = None, jobs: int | None = None):
     """``validate()`` with its reports and GX state under ``home`` (one home per run)."""
     from expectations.runner import validate
 
     home.mkdir(parents=True, exist_ok=True)
     with environment(LEDGERLAB_HOME=str(home)):
-        return validate(warehouse_path=warehouse_path, suites=suites)
+        return validate(warehouse_path=warehouse_path, suites=suites, jobs=jobs)
 
 
 @pytest.fixture(name="run_validate", scope="session")

@@ -144,3 +144,57 @@ def test_a_check_without_a_result_counts_as_failed() -> None:
     rows = _with_missing(suite, found)
     assert [(r.expectation_id, r.success) for r in rows] == [("first", True), ("second", False)]
     assert rows[1].error and rows[1].severity == "blocking"
+
+
+def _comparable(outcome) -> list[tuple]:
+    """What a validation found, without what differs between runs (ids, times, paths)."""
+    return [
+        (suite.name, row.expectation_id, row.success, repr(row.observed_value), row.unexpected_count,
+         repr(row.unexpected_sample), row.element_count, row.error)
+        for suite in outcome.suites for row in suite.expectations
+    ]
+
+
+def test_parallel_validation_finds_what_one_process_finds(tiny_copy: Path, tmp_path: Path, run_validate) -> None:
+    con = duckdb.connect(str(tiny_copy))
+    con.execute("delete from raw.account where account_id = '3'")
+    con.execute("update raw.trans set amount = '12,50' where trans_id = '2'")
+    con.close()
+
+    one = run_validate(tmp_path / "one", tiny_copy, ["raw"], jobs=1)
+    two = run_validate(tmp_path / "two", tiny_copy, ["raw"], jobs=2)
+
+    assert one.blocking_failed and _comparable(two) == _comparable(one)
+    # one Data Docs site with a page for every suite, whichever process validated it
+    for outcome, home in ((one, tmp_path / "one"), (two, tmp_path / "two")):
+        for suite in outcome.suites:
+            assert suite.report_path, suite.name
+            assert (home / "reports" / "quality" / suite.report_path).is_file(), suite.report_path
+        assert (home / "reports" / "quality" / "gx" / "index.html").is_file()
+
+
+def test_suites_are_split_into_groups_of_about_equal_cost() -> None:
+    from expectations._gx import gxe
+    from expectations.runner import shard_suites, suite_cost
+    from expectations.spec import TableSuite, WarehouseFacts, blocking
+
+    def suite(table: str, n_checks: int) -> TableSuite:
+        return TableSuite("raw", "raw", table).add(*[
+            blocking(f"check_{i}", gxe.ExpectColumnValuesToNotBeNull(column=f"c{i}"), "why") for i in range(n_checks)
+        ])
+
+    planned = [suite("a", 2), suite("big", 3), suite("c", 5), suite("d", 4), suite("e", 1)]
+    facts = WarehouseFacts(Path("w.duckdb"), {}, [], row_estimates={"raw.big": 2_000_000})
+    assert suite_cost(planned[1], facts) == 9.0  # 3 checks, each reading 2 M rows
+
+    groups = shard_suites(planned, facts, 2)
+    assert sorted(s.name for g in groups for s in g) == sorted(s.name for s in planned)
+    costs = [sum(suite_cost(s, facts) for s in g) for g in groups]
+    assert sorted(costs) == [10.0, 11.0]  # total 21: the best split there is
+    order = [s.name for s in planned]
+    for group in groups:  # each group keeps the report order
+        assert [s.name for s in group] == [n for n in order if n in {s.name for s in group}]
+    # never more groups than suites, never an empty one
+    assert [len(g) for g in shard_suites(planned[:2], facts, 8)] == [1, 1]
+    assert len(shard_suites(planned, facts, 1)) == 1
+
