@@ -439,8 +439,13 @@ class Bench:
                 env = {**sr.env(run_home / "warehouse" / "ledgerlab.duckdb"), "LEDGERLAB_HOME": str(run_home)}
                 cmd = [*py, "ledgerlab", "run", "--accounts", accounts, "--seed", SEED, "--task", TASK]
                 m = self.measure(sr, "run", repeat, cmd, env)
-                facts = parse_run_log(Path(m.log).read_text(errors="replace"))
-                facts.update(dbt_node_timings(Path(env["DBT_TARGET_PATH"])))  # where the dbt build's time went
+                facts: dict = {}
+                try:  # a measured run is never lost to a fact that cannot be read
+                    facts = parse_run_log(Path(m.log).read_text(errors="replace"))
+                    # where the build's time went: ledgerlab's dbt writes into <LEDGERLAB_HOME>/target
+                    facts.update(dbt_node_timings(run_home / "target"))
+                except Exception as exc:  # noqa: BLE001 - recorded, not raised
+                    facts["facts_error"] = f"{type(exc).__name__}: {exc}"
                 self.record(sr, "run", repeat, m, facts)
                 if not self.args.keep:
                     shutil.rmtree(run_home, ignore_errors=True)  # at 100 M: another 12 GB of raw files
