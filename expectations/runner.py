@@ -40,7 +40,7 @@ from expectations import report
 from expectations.history import record_run
 from expectations.results import ExpectationRow, SuiteRow, expectation_row
 from expectations.spec import Skipped, TableSuite, WarehouseFacts, read_facts
-from expectations.suites import plan
+from expectations.suites import plan  # light: the suite modules (and GX) load on first plan()
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 10}
 
@@ -278,20 +278,40 @@ def _build_docs(gx_dir: Path, docs_dir: Path, run_id: str, suite_rows: list[Suit
         suite_row.report_path = found[-1].relative_to(docs_dir).as_posix() if found else None
 
 
+def _import_suites() -> None:
+    """What a helper process does first: import GX and the suites (≈ 5 s), while the parent plans."""
+    import expectations.engine  # noqa: F401 - registers the datasource type
+    from expectations.suites import MODULES, _module
+
+    for name in MODULES:
+        _module(name)
+
+
+def start_helper_processes(count: int) -> ProcessPoolExecutor | None:
+    """``count`` spawned processes, already importing GX: ready by the time the suites are planned."""
+    if count < 1:
+        return None
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(count):
+        pool.submit(_import_suites)
+    return pool
+
+
 def _run_gx(
     planned: list[TableSuite], facts: WarehouseFacts, warehouse_path: Path, run_id: str, run_at: datetime,
-    gx_dir: Path, docs_dir: Path, jobs: int,
+    gx_dir: Path, docs_dir: Path, jobs: int, helpers: ProcessPoolExecutor | None,
 ) -> list[SuiteRow]:
-    """Validate the suites in ``jobs`` processes (GX is single-threaded Python), then build the docs.
+    """Validate the suites in this process and the helpers (GX is single-threaded Python), then build the docs.
 
-    The first group runs in this process, the others in spawned ones; each
-    process opens the warehouse read-only with its share of DuckDB's threads
-    and memory, so that together they stay within the configured limits.
+    The suites are split into one group per process; the first group runs
+    here. Each process opens the warehouse read-only with its share of
+    DuckDB's threads and memory, so that together they stay within the
+    configured limits.
     """
     from expectations.context import clear
 
     clear(gx_dir, docs_dir)
-    groups = shard_suites(planned, facts, jobs)
+    groups = shard_suites(planned, facts, jobs if helpers else 1)  # ``helpers`` has jobs - 1 processes
     shard_jobs = [
         ShardJob(
             index=i, facts=facts, suite_names=tuple(s.name for s in group), warehouse_path=warehouse_path,
@@ -302,14 +322,10 @@ def _run_gx(
         for i, group in enumerate(groups)
     ]
     rows: list[SuiteRow] = []
-    if len(shard_jobs) > 1:
-        with ProcessPoolExecutor(len(shard_jobs) - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            others = [pool.submit(validate_shard, job) for job in shard_jobs[1:]]
-            rows += validate_shard(shard_jobs[0])
-            for future in others:
-                rows += future.result()
-    elif shard_jobs:
-        rows = validate_shard(shard_jobs[0])
+    others = [helpers.submit(validate_shard, job) for job in shard_jobs[1:]] if helpers else []
+    rows += validate_shard(shard_jobs[0])
+    for future in others:
+        rows += future.result()
     by_name = {row.name: row for row in rows}
     ordered = [by_name[s.name] for s in planned if s.name in by_name]
     _build_docs(gx_dir, docs_dir, run_id, ordered)
@@ -336,26 +352,33 @@ def validate(
         raise ValidationSetupError(
             f"warehouse {warehouse_path} does not exist: run `ledgerlab ingest` and `ledgerlab build` first"
         )
+    # started first: the helpers import GX while this process reads the facts and plans
+    jobs = max(1, jobs or config.VALIDATE_JOBS)
+    helpers = start_helper_processes(jobs - 1)
     try:
-        facts = read_facts(warehouse_path)
-    except duckdb.IOException as exc:
-        raise ValidationSetupError(
-            f"warehouse {warehouse_path} cannot be opened read-only ({str(exc).splitlines()[0]}); "
-            "is another step writing it?"
-        ) from None
-    try:
-        planned, skipped = plan(facts, suites)
-    except KeyError as exc:
-        raise ValidationSetupError(str(exc.args[0])) from None
-    fingerprint = data_fingerprint(facts)
-    seconds["plan"] = time.perf_counter() - started
+        try:
+            facts = read_facts(warehouse_path)
+        except duckdb.IOException as exc:
+            raise ValidationSetupError(
+                f"warehouse {warehouse_path} cannot be opened read-only ({str(exc).splitlines()[0]}); "
+                "is another step writing it?"
+            ) from None
+        try:
+            planned, skipped = plan(facts, suites)
+        except KeyError as exc:
+            raise ValidationSetupError(str(exc.args[0])) from None
+        fingerprint = data_fingerprint(facts)
+        seconds["plan"] = time.perf_counter() - started
 
-    t0 = time.perf_counter()
-    suite_rows = (
-        _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, jobs or config.VALIDATE_JOBS)
-        if planned else []
-    )
-    seconds["gx"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        suite_rows = (
+            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, jobs, helpers)
+            if planned else []
+        )
+        seconds["gx"] = time.perf_counter() - t0
+    finally:
+        if helpers is not None:
+            helpers.shutdown(wait=False, cancel_futures=True)
 
     t0 = time.perf_counter()
     summary_path, index_path = report.write_reports(
