@@ -6,13 +6,15 @@
    exist and how big, the ingest manifest, quarantine counts) and plan the
    suites;
 2. empty the GX stores (build/gx) and the Data Docs site
-   (reports/quality/gx), and split the suites into ``jobs`` groups of about
-   equal cost. GX evaluates expectations in single-threaded Python, so the
-   groups run in parallel processes: each starts a GX context on the shared
-   stores, one ``ledgerlab_duckdb`` datasource opened read-only, a table
-   asset + whole-table batch definition + suite + validation definition per
-   table, and one ``Checkpoint`` that runs them as SQL in DuckDB;
-3. build the Data Docs site once from every group's stored results;
+   (reports/quality/gx). GX evaluates expectations in single-threaded
+   Python, so ``jobs`` processes validate in parallel (helpers are spawned
+   before planning, so that their GX import overlaps this one's): suites are
+   handed out one at a time, most expensive first, to whichever process is
+   free. Each suite gets its own GX context on the shared stores, a
+   ``ledgerlab_duckdb`` datasource opened read-only, a table asset +
+   whole-table batch definition + suite + validation definition, and a
+   ``Checkpoint`` that runs it as SQL in DuckDB;
+3. build the Data Docs site once from every suite's stored result;
 4. with every GX connection closed, write summary.json, the index page and
    the offline copies of the docs' assets, and record the run in
    ``quality.*`` with a read-write connection.
@@ -23,10 +25,12 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import threading
 import time
 import uuid
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -164,82 +168,71 @@ def suite_cost(table_suite: TableSuite, facts: WarehouseFacts) -> float:
     return len(table_suite.checks) * (1.0 + rows / 1_000_000)
 
 
-def shard_suites(planned: list[TableSuite], facts: WarehouseFacts, jobs: int) -> list[list[TableSuite]]:
-    """Split the suites into at most ``jobs`` groups of about equal cost.
+def work_order(planned: list[TableSuite], facts: WarehouseFacts) -> list[TableSuite]:
+    """The suites in the order they are handed out: the most expensive first.
 
-    Greedy: the most expensive suite first, each to the cheapest group so far.
-    Each group keeps the report order; no group is empty.
+    Processes take the next suite whenever they finish one, so an expensive
+    suite started last cannot keep one process busy while the others idle.
     """
-    groups: list[list[TableSuite]] = [[] for _ in range(max(1, min(jobs, len(planned))))]
-    costs = [0.0] * len(groups)
-    for table_suite in sorted(planned, key=lambda s: -suite_cost(s, facts)):
-        cheapest = costs.index(min(costs))
-        groups[cheapest].append(table_suite)
-        costs[cheapest] += suite_cost(table_suite, facts)
-    order = {s.name: i for i, s in enumerate(planned)}
-    return [sorted(group, key=lambda s: order[s.name]) for group in groups if group]
+    return sorted(planned, key=lambda s: -suite_cost(s, facts))
 
 
 @dataclass(frozen=True)
-class ShardJob:
-    """What one validation process needs (picklable: a spawned process re-plans its suites)."""
+class SuiteJob:
+    """What validating one suite needs (picklable: a helper process re-plans the suite from the facts)."""
 
-    index: int
+    suite_name: str
     facts: WarehouseFacts
-    suite_names: tuple[str, ...]
     warehouse_path: Path
     run_id: str
     run_at: datetime
     gx_dir: Path
     docs_dir: Path
-    duckdb_threads: int
     duckdb_memory_limit: str
 
 
-def validate_shard(job: ShardJob) -> list[SuiteRow]:
-    """Run one group of suites in its own GX context, on the run's shared stores.
+def validate_suite(job: SuiteJob) -> SuiteRow:
+    """Validate one suite in its own GX context, on the run's shared stores.
 
-    Writes the suites, validation definitions and results into ``job.gx_dir``
-    (keys of its own suites only) and returns their rows. No Data Docs here:
-    the site is built once from every group's results (``_build_docs``).
+    Writes the suite, its validation definition and result into
+    ``job.gx_dir`` (keys of this suite only) and returns its row. No Data
+    Docs here: the site is built once from every suite's result
+    (``_build_docs``).
     """
     from expectations import engine  # registers the ledgerlab_duckdb datasource type
     from expectations._gx import gx
     from expectations.context import context_on
 
-    planned, _ = plan(job.facts, list(job.suite_names))
+    planned, _ = plan(job.facts, [job.suite_name])
+    table_suite = next(s for s in planned if s.name == job.suite_name)
     context = context_on(job.gx_dir, job.docs_dir)
     datasource = context.data_sources.add_ledgerlab_duckdb(
-        name=f"warehouse_{job.index}",
+        name=f"warehouse_{table_suite.name}",
         connection_string=engine.connection_string(job.warehouse_path),
-        kwargs=engine.connection_kwargs(job.duckdb_threads, job.duckdb_memory_limit, config.DUCKDB_MAX_TEMP_SIZE),
+        # every process gets all of DuckDB's threads (one busy on a large table finishes sooner
+        # once the others are done) and its share of the memory limit
+        kwargs=engine.connection_kwargs(config.DUCKDB_THREADS, job.duckdb_memory_limit, config.DUCKDB_MAX_TEMP_SIZE),
     )
     try:
-        definitions = []
-        for table_suite in planned:
-            with warnings.catch_warnings():
-                # One datasource for all layers: each table asset names its schema.
-                warnings.filterwarnings("ignore", message="`schema_name` is deprecated", category=DeprecationWarning)
-                schema_name, table_name = table_suite.relation
-                asset = datasource.add_table_asset(
-                    name=table_suite.name, table_name=table_name, schema_name=schema_name
-                )
-            batch_definition = asset.add_batch_definition_whole_table("whole_table")
-            suite = gx.ExpectationSuite(name=table_suite.name, meta={"layer": table_suite.layer,
-                                                                  "reads": ".".join(table_suite.relation)})
-            for check in table_suite.checks:
-                check.expectation.meta = check.meta()
-                suite.add_expectation(check.expectation)
-            suite = context.suites.add(suite)
-            definitions.append(
-                context.validation_definitions.add(
-                    gx.ValidationDefinition(name=table_suite.name, data=batch_definition, suite=suite)
-                )
-            )
+        with warnings.catch_warnings():
+            # One datasource for all layers: each table asset names its schema.
+            warnings.filterwarnings("ignore", message="`schema_name` is deprecated", category=DeprecationWarning)
+            schema_name, table_name = table_suite.relation
+            asset = datasource.add_table_asset(name=table_suite.name, table_name=table_name, schema_name=schema_name)
+        batch_definition = asset.add_batch_definition_whole_table("whole_table")
+        suite = gx.ExpectationSuite(name=table_suite.name, meta={"layer": table_suite.layer,
+                                                              "reads": ".".join(table_suite.relation)})
+        for check in table_suite.checks:
+            check.expectation.meta = check.meta()
+            suite.add_expectation(check.expectation)
+        suite = context.suites.add(suite)
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=table_suite.name, data=batch_definition, suite=suite)
+        )
         checkpoint = context.checkpoints.add(
             gx.Checkpoint(
-                name=f"ledgerlab_validate_{job.index}",
-                validation_definitions=definitions,
+                name=f"ledgerlab_validate_{table_suite.name}",
+                validation_definitions=[definition],
                 actions=[],
                 result_format=RESULT_FORMAT,
             )
@@ -252,19 +245,10 @@ def validate_shard(job: ShardJob) -> list[SuiteRow]:
             if hasattr(other, "close"):
                 other.close()
 
-    by_suite = {s.name: s for s in planned}
-    return [
-        SuiteRow(
-            name=run_result.suite_name,
-            layer=by_suite[run_result.suite_name].layer,
-            description=by_suite[run_result.suite_name].description,
-            expectations=_with_missing(
-                by_suite[run_result.suite_name],
-                [expectation_row(run_result.suite_name, r) for r in run_result.results],
-            ),
-        )
-        for run_result in result.run_results.values()
-    ]
+    found = [expectation_row(table_suite.name, r) for run_result in result.run_results.values()
+             for r in run_result.results]
+    return SuiteRow(name=table_suite.name, layer=table_suite.layer, description=table_suite.description,
+                    expectations=_with_missing(table_suite, found))
 
 
 def _build_docs(gx_dir: Path, docs_dir: Path, run_id: str, suite_rows: list[SuiteRow]) -> None:
@@ -299,33 +283,49 @@ def start_helper_processes(count: int) -> ProcessPoolExecutor | None:
 
 def _run_gx(
     planned: list[TableSuite], facts: WarehouseFacts, warehouse_path: Path, run_id: str, run_at: datetime,
-    gx_dir: Path, docs_dir: Path, jobs: int, helpers: ProcessPoolExecutor | None,
+    gx_dir: Path, docs_dir: Path, helpers: ProcessPoolExecutor | None, n_helpers: int,
 ) -> list[SuiteRow]:
-    """Validate the suites in this process and the helpers (GX is single-threaded Python), then build the docs.
+    """Validate the suites here and in the helper processes (GX is single-threaded Python), then build the docs.
 
-    The suites are split into one group per process; the first group runs
-    here. Each process opens the warehouse read-only with its share of
-    DuckDB's threads and memory, so that together they stay within the
-    configured limits.
+    Suites are handed out one at a time, most expensive first, to whichever
+    process is free: this one, and each helper through a feeder thread that
+    waits on it. Each process opens the warehouse read-only with all of
+    DuckDB's threads and its share of the memory limit.
     """
     from expectations.context import clear
 
     clear(gx_dir, docs_dir)
-    groups = shard_suites(planned, facts, jobs if helpers else 1)  # ``helpers`` has jobs - 1 processes
-    shard_jobs = [
-        ShardJob(
-            index=i, facts=facts, suite_names=tuple(s.name for s in group), warehouse_path=warehouse_path,
-            run_id=run_id, run_at=run_at, gx_dir=gx_dir, docs_dir=docs_dir,
-            duckdb_threads=max(1, config.DUCKDB_THREADS // len(groups)),
-            duckdb_memory_limit=warehouse.memory_limit_share(config.DUCKDB_MEMORY_LIMIT, len(groups)),
-        )
-        for i, group in enumerate(groups)
-    ]
+    n_helpers = n_helpers if helpers is not None else 0
+    memory_limit = warehouse.memory_limit_share(config.DUCKDB_MEMORY_LIMIT, 1 + n_helpers)
+    queue = deque(work_order(planned, facts))
+    lock = threading.Lock()
+
+    def next_job() -> SuiteJob | None:
+        with lock:
+            if not queue:
+                return None
+            name = queue.popleft().name
+        return SuiteJob(suite_name=name, facts=facts, warehouse_path=warehouse_path, run_id=run_id,
+                        run_at=run_at, gx_dir=gx_dir, docs_dir=docs_dir, duckdb_memory_limit=memory_limit)
+
+    def keep_helper_busy() -> list[SuiteRow]:
+        done = []
+        while (job := next_job()) is not None:
+            done.append(helpers.submit(validate_suite, job).result())
+        return done
+
     rows: list[SuiteRow] = []
-    others = [helpers.submit(validate_shard, job) for job in shard_jobs[1:]] if helpers else []
-    rows += validate_shard(shard_jobs[0])
-    for future in others:
-        rows += future.result()
+    with ThreadPoolExecutor(max(1, n_helpers)) as feeders:
+        fed = [feeders.submit(keep_helper_busy) for _ in range(n_helpers)]
+        try:
+            while (job := next_job()) is not None:
+                rows.append(validate_suite(job))
+        except BaseException:
+            with lock:
+                queue.clear()  # the feeders stop after their current suite
+            raise
+        for future in fed:
+            rows += future.result()
     by_name = {row.name: row for row in rows}
     ordered = [by_name[s.name] for s in planned if s.name in by_name]
     _build_docs(gx_dir, docs_dir, run_id, ordered)
@@ -372,13 +372,14 @@ def validate(
 
         t0 = time.perf_counter()
         suite_rows = (
-            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, jobs, helpers)
+            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, helpers, jobs - 1)
             if planned else []
         )
         seconds["gx"] = time.perf_counter() - t0
     finally:
         if helpers is not None:
-            helpers.shutdown(wait=False, cancel_futures=True)
+            # waits for the helpers to exit: none may hold a read-only connection when the run is recorded
+            helpers.shutdown(wait=True, cancel_futures=True)
 
     t0 = time.perf_counter()
     summary_path, index_path = report.write_reports(

@@ -173,9 +173,9 @@ def test_parallel_validation_finds_what_one_process_finds(tiny_copy: Path, tmp_p
         assert (home / "reports" / "quality" / "gx" / "index.html").is_file()
 
 
-def test_suites_are_split_into_groups_of_about_equal_cost() -> None:
+def test_suites_are_handed_out_most_expensive_first() -> None:
     from expectations._gx import gxe
-    from expectations.runner import shard_suites, suite_cost
+    from expectations.runner import suite_cost, work_order
     from expectations.spec import TableSuite, WarehouseFacts, blocking
 
     def suite(table: str, n_checks: int) -> TableSuite:
@@ -186,15 +186,5 @@ def test_suites_are_split_into_groups_of_about_equal_cost() -> None:
     planned = [suite("a", 2), suite("big", 3), suite("c", 5), suite("d", 4), suite("e", 1)]
     facts = WarehouseFacts(Path("w.duckdb"), {}, [], row_estimates={"raw.big": 2_000_000})
     assert suite_cost(planned[1], facts) == 9.0  # 3 checks, each reading 2 M rows
-
-    groups = shard_suites(planned, facts, 2)
-    assert sorted(s.name for g in groups for s in g) == sorted(s.name for s in planned)
-    costs = [sum(suite_cost(s, facts) for s in g) for g in groups]
-    assert sorted(costs) == [10.0, 11.0]  # total 21: the best split there is
-    order = [s.name for s in planned]
-    for group in groups:  # each group keeps the report order
-        assert [s.name for s in group] == [n for n in order if n in {s.name for s in group}]
-    # never more groups than suites, never an empty one
-    assert [len(g) for g in shard_suites(planned[:2], facts, 8)] == [1, 1]
-    assert len(shard_suites(planned, facts, 1)) == 1
-
+    assert suite_cost(planned[2], facts) == 5.0  # a table without rows counts its checks
+    assert [s.name for s in work_order(planned, facts)] == ["raw.big", "raw.c", "raw.d", "raw.a", "raw.e"]
