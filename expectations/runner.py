@@ -271,19 +271,36 @@ def _import_suites() -> None:
         _module(name)
 
 
-def start_helper_processes(count: int) -> ProcessPoolExecutor | None:
-    """``count`` spawned processes, already importing GX: ready by the time the suites are planned."""
+@dataclass
+class HelperProcesses:
+    """Spawned processes that validate suites beside this one (see ``start_helper_processes``)."""
+
+    pool: ProcessPoolExecutor
+    count: int
+
+    def shutdown(self) -> None:
+        """Wait for the helpers to exit: none may hold a read-only connection when someone writes."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def start_helper_processes(count: int) -> HelperProcesses | None:
+    """``count`` spawned processes, already importing GX and the suites.
+
+    ``validate()`` starts its own; a caller that knows a validation is coming
+    (``ledgerlab run``, during the dbt build) can start them earlier and pass
+    them in, so that they are ready when the suites are.
+    """
     if count < 1:
         return None
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
     for _ in range(count):
         pool.submit(_import_suites)
-    return pool
+    return HelperProcesses(pool, count)
 
 
 def _run_gx(
     planned: list[TableSuite], facts: WarehouseFacts, warehouse_path: Path, run_id: str, run_at: datetime,
-    gx_dir: Path, docs_dir: Path, helpers: ProcessPoolExecutor | None, n_helpers: int,
+    gx_dir: Path, docs_dir: Path, helpers: HelperProcesses | None,
 ) -> list[SuiteRow]:
     """Validate the suites here and in the helper processes (GX is single-threaded Python), then build the docs.
 
@@ -295,7 +312,7 @@ def _run_gx(
     from expectations.context import clear
 
     clear(gx_dir, docs_dir)
-    n_helpers = n_helpers if helpers is not None else 0
+    n_helpers = helpers.count if helpers is not None else 0
     memory_limit = warehouse.memory_limit_share(config.DUCKDB_MEMORY_LIMIT, 1 + n_helpers)
     queue = deque(work_order(planned, facts))
     lock = threading.Lock()
@@ -311,7 +328,7 @@ def _run_gx(
     def keep_helper_busy() -> list[SuiteRow]:
         done = []
         while (job := next_job()) is not None:
-            done.append(helpers.submit(validate_suite, job).result())
+            done.append(helpers.pool.submit(validate_suite, job).result())
         return done
 
     rows: list[SuiteRow] = []
@@ -333,11 +350,14 @@ def _run_gx(
 
 
 def validate(
-    *, warehouse_path: Path | None = None, suites: list[str] | None = None, jobs: int | None = None
+    *, warehouse_path: Path | None = None, suites: list[str] | None = None, jobs: int | None = None,
+    helpers: HelperProcesses | None = None,
 ) -> ValidationOutcome:
     """Run the selected suites (all by default) in ``jobs`` processes and record the run.
 
-    ``jobs`` defaults to ``LEDGERLAB_VALIDATE_JOBS``; see the module docstring.
+    ``jobs`` defaults to ``LEDGERLAB_VALIDATE_JOBS``. ``helpers`` are helper
+    processes the caller started (and shuts down) instead; see the module
+    docstring.
     """
     paths = config.paths()
     warehouse_path = Path(warehouse_path) if warehouse_path is not None else paths.warehouse
@@ -353,8 +373,9 @@ def validate(
             f"warehouse {warehouse_path} does not exist: run `ledgerlab ingest` and `ledgerlab build` first"
         )
     # started first: the helpers import GX while this process reads the facts and plans
-    jobs = max(1, jobs or config.VALIDATE_JOBS)
-    helpers = start_helper_processes(jobs - 1)
+    own_helpers = helpers is None
+    if own_helpers:
+        helpers = start_helper_processes(max(1, jobs or config.VALIDATE_JOBS) - 1)
     try:
         try:
             facts = read_facts(warehouse_path)
@@ -372,14 +393,13 @@ def validate(
 
         t0 = time.perf_counter()
         suite_rows = (
-            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, helpers, jobs - 1)
+            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, helpers)
             if planned else []
         )
         seconds["gx"] = time.perf_counter() - t0
     finally:
-        if helpers is not None:
-            # waits for the helpers to exit: none may hold a read-only connection when the run is recorded
-            helpers.shutdown(wait=True, cancel_futures=True)
+        if own_helpers and helpers is not None:
+            helpers.shutdown()
 
     t0 = time.perf_counter()
     summary_path, index_path = report.write_reports(

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from expectations.gate import QualityGateError, enforce_quality_gate, latest_quality_status
-from expectations.runner import ValidationSetupError, run_identifier, validate
+from expectations.runner import ValidationSetupError, run_identifier, start_helper_processes, validate
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,9 @@ def _comparable(outcome) -> list[tuple]:
     ]
 
 
-def test_parallel_validation_finds_what_one_process_finds(tiny_copy: Path, tmp_path: Path, run_validate) -> None:
+def test_parallel_validation_finds_what_one_process_finds(
+    tiny_copy: Path, tmp_path: Path, run_validate, monkeypatch: pytest.MonkeyPatch
+) -> None:
     con = duckdb.connect(str(tiny_copy))
     con.execute("delete from raw.account where account_id = '3'")
     con.execute("update raw.trans set amount = '12,50' where trans_id = '2'")
@@ -163,10 +165,18 @@ def test_parallel_validation_finds_what_one_process_finds(tiny_copy: Path, tmp_p
 
     one = run_validate(tmp_path / "one", tiny_copy, ["raw"], jobs=1)
     two = run_validate(tmp_path / "two", tiny_copy, ["raw"], jobs=2)
+    # helpers started by the caller beforehand, as `ledgerlab run` does during the dbt build
+    helpers = start_helper_processes(1)
+    try:
+        (tmp_path / "warm").mkdir()
+        monkeypatch.setenv("LEDGERLAB_HOME", str(tmp_path / "warm"))
+        warm = validate(warehouse_path=tiny_copy, suites=["raw"], helpers=helpers)
+    finally:
+        helpers.shutdown()
 
-    assert one.blocking_failed and _comparable(two) == _comparable(one)
+    assert one.blocking_failed and _comparable(two) == _comparable(one) == _comparable(warm)
     # one Data Docs site with a page for every suite, whichever process validated it
-    for outcome, home in ((one, tmp_path / "one"), (two, tmp_path / "two")):
+    for outcome, home in ((one, tmp_path / "one"), (two, tmp_path / "two"), (warm, tmp_path / "warm")):
         for suite in outcome.suites:
             assert suite.report_path, suite.name
             assert (home / "reports" / "quality" / suite.report_path).is_file(), suite.report_path
