@@ -277,6 +277,12 @@ class HelperProcesses:
 
     pool: ProcessPoolExecutor
     count: int
+    warm_ups: list = field(default_factory=list)  # the futures of their GX imports
+
+    def wait_until_ready(self) -> None:
+        """Block until every helper has imported GX and the suites."""
+        for future in self.warm_ups:
+            future.result()
 
     def shutdown(self) -> None:
         """Wait for the helpers to exit: none may hold a read-only connection when someone writes."""
@@ -293,9 +299,7 @@ def start_helper_processes(count: int) -> HelperProcesses | None:
     if count < 1:
         return None
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
-    for _ in range(count):
-        pool.submit(_import_suites)
-    return HelperProcesses(pool, count)
+    return HelperProcesses(pool, count, [pool.submit(_import_suites) for _ in range(count)])
 
 
 def _run_gx(
@@ -355,7 +359,8 @@ def validate(
 ) -> ValidationOutcome:
     """Run the selected suites (all by default) in ``jobs`` processes and record the run.
 
-    ``jobs`` defaults to ``LEDGERLAB_VALIDATE_JOBS``. ``helpers`` are helper
+    ``jobs`` defaults to ``config.validation_jobs`` (``LEDGERLAB_VALIDATE_JOBS``,
+    or by the number of rows ingested). ``helpers`` are helper
     processes the caller started (and shuts down) instead; see the module
     docstring.
     """
@@ -372,18 +377,18 @@ def validate(
         raise ValidationSetupError(
             f"warehouse {warehouse_path} does not exist: run `ledgerlab ingest` and `ledgerlab build` first"
         )
-    # started first: the helpers import GX while this process reads the facts and plans
+    try:
+        facts = read_facts(warehouse_path)
+    except duckdb.IOException as exc:
+        raise ValidationSetupError(
+            f"warehouse {warehouse_path} cannot be opened read-only ({str(exc).splitlines()[0]}); "
+            "is another step writing it?"
+        ) from None
+    # started before planning: the helpers import GX while this process does
     own_helpers = helpers is None
     if own_helpers:
-        helpers = start_helper_processes(max(1, jobs or config.VALIDATE_JOBS) - 1)
+        helpers = start_helper_processes((jobs or config.validation_jobs(facts.raw_rows)) - 1)
     try:
-        try:
-            facts = read_facts(warehouse_path)
-        except duckdb.IOException as exc:
-            raise ValidationSetupError(
-                f"warehouse {warehouse_path} cannot be opened read-only ({str(exc).splitlines()[0]}); "
-                "is another step writing it?"
-            ) from None
         try:
             planned, skipped = plan(facts, suites)
         except KeyError as exc:

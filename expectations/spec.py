@@ -117,6 +117,11 @@ class WarehouseFacts:
     quarantine_counts: dict[str, int] = field(default_factory=dict)  # reason -> rows
     row_estimates: dict[str, int] = field(default_factory=dict)  # "schema.table" -> rows (tables, not views)
 
+    @property
+    def raw_rows(self) -> int:
+        """Rows ingested, over all raw tables (from the ingest manifest)."""
+        return sum(int(row.get("rows_loaded") or 0) for row in self.manifest)
+
     def has(self, qualified: str) -> bool:
         return qualified in self.columns
 

@@ -76,10 +76,13 @@ def generate_step(options: RunOptions) -> tuple[Path, list[str]]:
     return out, summary.lines()
 
 
-def ingest_step(raw_dir: Path, options: RunOptions) -> list[str]:
+def ingest_step(raw_dir: Path, options: RunOptions, rows_out: dict[str, int] | None = None) -> list[str]:
+    """Ingest; ``rows_out`` (if given) receives the rows loaded per raw table."""
     from ledgerlab.ingest import ingest
 
     result = ingest(raw_dir, file_overrides=options.file_overrides, taiwan_csv=options.taiwan_csv)
+    if rows_out is not None:
+        rows_out.update(result.rows())
     rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
     rejected = sum(t.rejected_lines for t in result.tables)
     lines = [f"raw rows: {rows}"]
@@ -112,12 +115,13 @@ def build_step(full_refresh: bool = False) -> list[str]:
     return [*lines, f"dbt build: {result.summary_line()}"]
 
 
-def warm_up_for_validation():
+def warm_up_for_validation(raw_rows: int):
     """Started before the dbt build, whose subprocess leaves this process idle and a core spare.
 
     Imports GX and the ML layer in a background thread (≈ 5 s otherwise spent
     when validation starts) and spawns the validation helper processes, which
-    import GX too. Returns the helpers (None with one validation job).
+    import GX too. ``raw_rows`` (rows ingested) sizes the validation; returns
+    the helpers (None with one validation job).
     """
     def import_later_steps() -> None:
         try:
@@ -134,7 +138,7 @@ def warm_up_for_validation():
     threading.Thread(target=import_later_steps, name="warm-up", daemon=True).start()
     from expectations.runner import start_helper_processes
 
-    return start_helper_processes(config.VALIDATE_JOBS - 1)
+    return start_helper_processes(config.validation_jobs(raw_rows) - 1)
 
 
 def validate_step(allow_failed_quality: bool, helpers=None) -> list[str]:
@@ -191,9 +195,10 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
         raw_dir = holder["out"]
     report.outputs["raw data"] = str(raw_dir)
 
-    _step(console, report, "ingest", lambda: ingest_step(raw_dir, options))
+    ingested: dict[str, int] = {}
+    _step(console, report, "ingest", lambda: ingest_step(raw_dir, options, ingested))
     report.outputs["warehouse"] = str(paths.warehouse)
-    helpers = warm_up_for_validation()
+    helpers = warm_up_for_validation(sum(ingested.values()))
     try:
         _step(console, report, "dbt build", lambda: build_step(full_refresh=True))
     except BaseException:

@@ -32,3 +32,14 @@ def test_connections_carry_the_configured_limits(tmp_path: Path) -> None:
     assert int(settings["threads"]) >= 1
     assert settings["max_temp_directory_size"] not in ("", None)
     assert settings["temp_directory"].endswith("duckdb_tmp")
+
+
+def test_validation_runs_in_parallel_up_to_the_size_where_queries_dominate(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledgerlab import config
+
+    monkeypatch.setattr(config, "VALIDATE_JOBS", None)
+    monkeypatch.setattr(config, "DUCKDB_THREADS", 2)
+    assert config.validation_jobs(1_300_000) == 2
+    assert config.validation_jobs(config.PARALLEL_VALIDATION_MAX_ROWS + 1) == 1
+    monkeypatch.setattr(config, "VALIDATE_JOBS", 3)  # LEDGERLAB_VALIDATE_JOBS wins
+    assert config.validation_jobs(10**9) == 3
