@@ -252,7 +252,7 @@ def validate_suite(job: SuiteJob) -> SuiteRow:
 
 
 def _build_docs(gx_dir: Path, docs_dir: Path, run_id: str, suite_rows: list[SuiteRow]) -> None:
-    """Build the Data Docs site once, from every group's stored results; link each suite's page."""
+    """Build the Data Docs site once, from every suite's stored result; link each suite's page."""
     from expectations.context import SITE_NAME, context_on
 
     context_on(gx_dir, docs_dir).build_data_docs(site_names=[SITE_NAME])
@@ -262,8 +262,8 @@ def _build_docs(gx_dir: Path, docs_dir: Path, run_id: str, suite_rows: list[Suit
         suite_row.report_path = found[-1].relative_to(docs_dir).as_posix() if found else None
 
 
-def _import_suites() -> None:
-    """What a helper process does first: import GX and the suites (≈ 5 s), while the parent plans."""
+def import_suites() -> None:
+    """Import GX and the suites (≈ 5 s): what a helper process does first, while the parent plans."""
     import expectations.engine  # noqa: F401 - registers the datasource type
     from expectations.suites import MODULES, _module
 
@@ -299,7 +299,7 @@ def start_helper_processes(count: int) -> HelperProcesses | None:
     if count < 1:
         return None
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
-    return HelperProcesses(pool, count, [pool.submit(_import_suites) for _ in range(count)])
+    return HelperProcesses(pool, count, [pool.submit(import_suites) for _ in range(count)])
 
 
 def _run_gx(

@@ -123,20 +123,17 @@ def warm_up_for_validation(raw_rows: int):
     import GX too. ``raw_rows`` (rows ingested) sizes the validation; returns
     the helpers (None with one validation job).
     """
+    from expectations.runner import import_suites, start_helper_processes
+
     def import_later_steps() -> None:
         try:
-            import expectations.runner  # noqa: F401
+            import_suites()
             import ml.score  # noqa: F401
             import ml.train  # noqa: F401
-            from expectations.suites import MODULES, _module
-
-            for name in MODULES:
-                _module(name)
         except Exception:  # noqa: BLE001 - the step itself imports again and reports the error
             pass
 
     threading.Thread(target=import_later_steps, name="warm-up", daemon=True).start()
-    from expectations.runner import start_helper_processes
 
     return start_helper_processes(config.validation_jobs(raw_rows) - 1)
 
