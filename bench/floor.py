@@ -2,8 +2,8 @@
 
     python -m bench.floor --raw DIR --db FILE
 
-The connection gets the project's DuckDB settings (memory limit, threads,
-spill folder) from ledgerlab/config.py, like every ledgerlab connection.
+The connection is ledgerlab's own (``ledgerlab.warehouse.connect``): the
+same DuckDB memory limit, threads and capped spill folder as every step.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import argparse
 import time
 from pathlib import Path
 
-import duckdb
-
-from ledgerlab import config
+from ledgerlab import config, warehouse
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 DATA_END_DATE = "1998-12-31"  # dbt_project.yml vars.data_end_date
@@ -76,12 +74,7 @@ def run_floor(raw_dir: Path, db_path: Path, profile: bool = False) -> dict[str, 
         stale.unlink(missing_ok=True)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    con = duckdb.connect(str(db_path))
-    spill = config.paths().build / "duckdb_tmp"
-    spill.mkdir(parents=True, exist_ok=True)
-    con.execute(f"set memory_limit = '{config.DUCKDB_MEMORY_LIMIT}'")
-    con.execute(f"set threads = {config.DUCKDB_THREADS}")
-    con.execute(f"set temp_directory = '{_lit(spill)}'")
+    con = warehouse.connect(db_path)  # the DuckDB settings ledgerlab runs with (memory, threads, spill)
     try:
         if profile:
             for statement in con.extract_statements(render(raw_dir)):

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledgerlab import config
+from ledgerlab import config, warehouse
 
 RESULTS = Path(__file__).with_name("results")
 SAMPLE = 10
@@ -161,9 +161,7 @@ def run_check_sql(con: duckdb.DuckDBPyConnection, schema: str, table: str, expec
 
 def run_plain_sql(warehouse_path: Path, planned) -> tuple[float, dict[tuple[str, str], bool]]:
     started = time.perf_counter()
-    con = duckdb.connect(str(warehouse_path), read_only=True)
-    con.execute(f"set threads = {config.DUCKDB_THREADS}")
-    con.execute(f"set memory_limit = '{config.DUCKDB_MEMORY_LIMIT}'")
+    con = warehouse.connect(warehouse_path, read_only=True)  # the settings GX's connections use
     outcomes = {}
     try:
         for suite in planned:

@@ -217,10 +217,11 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
         notes["p1_ratio_to_floor"] = f"ingest, dbt_run or floor not measured at {P1B_SIZE:,} accounts"
 
     stages_big = table.get(P2_SIZE, {})
-    if _wall(table, P2_SIZE, "run") is not None and _wall(table, P1B_SIZE, "run") is not None:
+    run_p2, run_10m = _wall(table, P2_SIZE, "run"), _wall(table, P1B_SIZE, "run")
+    if run_p2 is not None and run_10m is not None:
         # both sizes measured as one `ledgerlab run`: compare like with like
-        p2, missing2, how2 = _wall(table, P2_SIZE, "run"), [], RUN_DEFINITION
-        t10, how10 = _wall(table, P1B_SIZE, "run"), RUN_DEFINITION
+        p2, missing2, how2 = run_p2, [], RUN_DEFINITION
+        t10, how10 = run_10m, RUN_DEFINITION
         cpu_p2, cpu10 = _cpu(table, P2_SIZE, "run"), _cpu(table, P1B_SIZE, "run")
         rss = [stages_big["run"]["tree_rss_gb"]] if stages_big["run"].get("tree_rss_gb") is not None else []
     else:
