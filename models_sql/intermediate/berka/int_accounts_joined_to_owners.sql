@@ -7,22 +7,19 @@ with
 
 accounts as (
 
-    select * from {{ ref('int_accounts_validated') }}
-    where is_clean
+    {{ clean_rows('int_accounts_validated') }}
 
 ),
 
 dispositions as (
 
-    select * from {{ ref('int_dispositions_validated') }}
-    where is_clean
+    {{ clean_rows('int_dispositions_validated') }}
 
 ),
 
 clients as (
 
-    select * from {{ ref('int_clients_validated') }}
-    where is_clean
+    {{ clean_rows('int_clients_validated') }}
 
 ),
 

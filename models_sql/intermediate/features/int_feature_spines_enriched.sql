@@ -25,34 +25,31 @@ accounts as (
 
 districts as (
 
-    select * from {{ ref('int_districts_validated') }}
-    where is_clean
+    {{ clean_rows('int_districts_validated') }}
 
 ),
 
 dispositions as (
 
-    select * from {{ ref('int_dispositions_validated') }}
-    where is_clean
+    {{ clean_rows('int_dispositions_validated') }}
 
 ),
 
 cards as (
 
-    select * from {{ ref('int_cards_validated') }}
-    where is_clean
+    {{ clean_rows('int_cards_validated') }}
 
 ),
 
 transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    {{ clean_rows('int_transactions_validated') }}
 
 ),
 
 events as (
 
-    select * from {{ ref('fct_digital_events') }}
+    {{ clean_rows('int_events_validated') }}
 
 ),
 

@@ -9,8 +9,7 @@ with
 
 loans as (
 
-    select * from {{ ref('int_loans_validated') }}
-    where is_clean
+    {{ clean_rows('int_loans_validated') }}
 
 ),
 
@@ -22,15 +21,13 @@ accounts as (
 
 dispositions as (
 
-    select * from {{ ref('int_dispositions_validated') }}
-    where is_clean
+    {{ clean_rows('int_dispositions_validated') }}
 
 ),
 
 cards as (
 
-    select * from {{ ref('int_cards_validated') }}
-    where is_clean
+    {{ clean_rows('int_cards_validated') }}
 
 ),
 

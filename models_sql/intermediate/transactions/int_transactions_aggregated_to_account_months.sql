@@ -7,7 +7,7 @@ with
 
 transactions as (
 
-    select * from {{ ref('fct_transactions') }}
+    {{ clean_rows('int_transactions_validated') }}
 
 ),
 

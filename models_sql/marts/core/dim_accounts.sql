@@ -8,29 +8,25 @@ accounts as (
 
 dispositions as (
 
-    select * from {{ ref('int_dispositions_validated') }}
-    where is_clean
+    {{ clean_rows('int_dispositions_validated') }}
 
 ),
 
 cards as (
 
-    select * from {{ ref('int_cards_validated') }}
-    where is_clean
+    {{ clean_rows('int_cards_validated') }}
 
 ),
 
 loans as (
 
-    select * from {{ ref('int_loans_validated') }}
-    where is_clean
+    {{ clean_rows('int_loans_validated') }}
 
 ),
 
 orders as (
 
-    select * from {{ ref('int_orders_validated') }}
-    where is_clean
+    {{ clean_rows('int_orders_validated') }}
 
 ),
 

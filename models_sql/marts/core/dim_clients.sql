@@ -2,22 +2,19 @@ with
 
 clients as (
 
-    select * from {{ ref('int_clients_validated') }}
-    where is_clean
+    {{ clean_rows('int_clients_validated') }}
 
 ),
 
 dispositions as (
 
-    select * from {{ ref('int_dispositions_validated') }}
-    where is_clean
+    {{ clean_rows('int_dispositions_validated') }}
 
 ),
 
 cards as (
 
-    select * from {{ ref('int_cards_validated') }}
-    where is_clean
+    {{ clean_rows('int_cards_validated') }}
 
 ),
 

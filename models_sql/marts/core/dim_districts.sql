@@ -2,8 +2,7 @@ with
 
 districts as (
 
-    select * from {{ ref('int_districts_validated') }}
-    where is_clean
+    {{ clean_rows('int_districts_validated') }}
 
 ),
 

@@ -20,7 +20,7 @@ clients as (
 
 loans as (
 
-    select * from {{ ref('loan_features') }}
+    {{ clean_rows('int_loans_validated') }}
 
 ),
 
@@ -57,12 +57,14 @@ clients_summarised as (
 loans_summarised as (
 
     select
-        district_id,
+        accounts.district_id,
         count(*) as n_loans,
-        count(*) filter (where is_default) as n_defaulted_loans,
-        avg(loan_amount) as mean_loan_amount
+        count(*) filter (where loans.is_default) as n_defaulted_loans,
+        avg(cast(loans.loan_amount as double)) as mean_loan_amount
     from loans
-    group by district_id
+    inner join accounts
+        on loans.account_id = accounts.account_id
+    group by accounts.district_id
 
 ),
 

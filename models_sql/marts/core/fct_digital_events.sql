@@ -2,8 +2,7 @@ with
 
 events as (
 
-    select * from {{ ref('int_events_validated') }}
-    where is_clean
+    {{ clean_rows('int_events_validated') }}
 
 ),
 

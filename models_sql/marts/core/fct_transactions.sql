@@ -18,12 +18,17 @@ from {{ this }}
 
 with
 
+clean_transactions as (
+
+    {{ clean_rows('int_transactions_validated') }}
+
+),
+
 transactions as (
 
-    select * from {{ ref('int_transactions_validated') }}
-    where is_clean
+    select * from clean_transactions
     {% if is_incremental() %}
-        and trans_date >= ({{ reload_from }})
+        where trans_date >= ({{ reload_from }})
     {% endif %}
 
 ),
@@ -37,7 +42,7 @@ final as (
 
         -- dates
         trans_date,
-        cast(date_trunc('month', trans_date) as date) as trans_month,
+        trans_month,
 
         -- classification
         direction,

@@ -2,8 +2,7 @@ with
 
 card_clients as (
 
-    select * from {{ ref('int_credit_card_clients_validated') }}
-    where is_clean
+    {{ clean_rows('int_credit_card_clients_validated') }}
 
 ),
 

@@ -2,8 +2,7 @@ with
 
 loans as (
 
-    select * from {{ ref('int_loans_validated') }}
-    where is_clean
+    {{ clean_rows('int_loans_validated') }}
 
 ),
 

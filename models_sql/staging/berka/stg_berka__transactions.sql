@@ -17,6 +17,7 @@ decoded as (
 
         -- dates
         {{ parse_yymmdd('date') }} as trans_date,
+        cast(date_trunc('month', {{ parse_yymmdd('date') }}) as date) as trans_month,
 
         -- codes
         {{ clean_code('type') }} as trans_type_code,
