@@ -88,12 +88,13 @@ card_spine as (
         dispositions.account_id,
         dispositions.client_key,
         card_snapshots.as_of_date,
+        -- NULL where the 12 months after the date lie beyond the data
         case
             when card_snapshots.outcome_known
                 then coalesce(
-                    cards_per_disposition.first_issued_date < card_snapshots.as_of_date + interval 12 month,
-                    false
-                )
+                        cards_per_disposition.first_issued_date < card_snapshots.as_of_date + interval 12 month,
+                        false
+                    )
         end as took_card
     from dispositions
     cross join card_snapshots
