@@ -74,7 +74,7 @@ def figures(metrics: dict, plots: dict) -> list[str]:
                                  oc["mean_predicted"], oc["observed_rate"], OOT_COLOUR, dash="6 3",
                                  markers=True))
         tops += [*oc["mean_predicted"], *oc["observed_rate"]]
-    elif metrics.get("oracle"):
+    if metrics.get("oracle"):
         oc = metrics["oracle"]["calibration_curve"]
         series.append(svg.Series("oracle", oc["mean_predicted"], oc["observed_rate"], ORACLE_COLOUR,
                                  dash="6 4", markers=True))
@@ -158,6 +158,7 @@ th { background: #eee; }
 .note { background: #fff6dd; border-left: 4px solid #E69F00; padding: 6px 10px; }
 .warn { background: #fde8e0; border-left: 4px solid #D55E00; padding: 6px 10px; }
 .ok { background: #e6f4ee; border-left: 4px solid #009E73; padding: 6px 10px; }
+table.kv td { text-align: left; }
 .grid > div { border: 1px solid #ddd; border-radius: 4px; }
 .grid svg { display: block; max-width: 100%; height: auto; }
 code { background: #f3f3f3; padding: 0 3px; }
@@ -175,7 +176,7 @@ fully automated refusals, for populations unlike the training data (see Data), o
 {% for n in notes %}<p class="note">{{ n }}</p>{% endfor %}
 
 <h2>Data</h2>
-<table>
+<table class="kv">
 <tr><th>item</th><th>value</th></tr>
 <tr><td>Source</td><td><code>{{ m.data.mart }}</code></td></tr>
 <tr><td>Labelled rows / positives</td><td>{{ "{:,}".format(m.data.rows) }} / {{ "{:,}".format(m.data.positives) }} ({{ fmt(m.prevalence * 100, 1) }} % in evaluation rows)</td></tr>

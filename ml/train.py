@@ -91,6 +91,7 @@ CALIBRATION_MIN_GAIN = 0.01
 # or when the out-of-time calibration slope leaves this band (1 is ideal).
 OOT_AUC_GAP_WARN = 0.03
 OOT_SLOPE_BAND = (0.75, 1.33)
+OOT_INTERCEPT_WARN = 0.5  # |calibration-in-the-large| on the logit scale: exp(0.5) = 1.6x the odds
 OOT_MIN_CLASS_ROWS = 5  # fewer positives or negatives in a cohort: no out-of-time figure
 
 
@@ -482,6 +483,11 @@ def out_of_time_warnings(summary: dict) -> list[str]:
     if slope is not None and np.isfinite(slope) and not lo <= slope <= hi:
         out.append(f"out-of-time calibration slope {slope:.2f} is outside {lo}-{hi}: the scores are "
                    f"{'too extreme' if slope < lo else 'too timid'} on the later cohort")
+    intercept = summary["calibration_intercept"]
+    if intercept is not None and np.isfinite(intercept) and abs(intercept) > OOT_INTERCEPT_WARN:
+        out.append(f"out-of-time calibration intercept {intercept:.2f} (ideal 0, warning beyond "
+                   f"±{OOT_INTERCEPT_WARN}): the scores are too {'low' if intercept > 0 else 'high'} on average "
+                   f"on the later cohort (observed rate {summary['prevalence']:.3f}); recalibrate before use")
     return out
 
 
