@@ -114,10 +114,16 @@ def context(task: Task, metrics: dict) -> dict:
                         "no transaction history before their as-of date: their history features are "
                         "missing and imputed, so the model leans on loan terms, district and account "
                         "attributes. (The real Berka transactions provided end in March 1994.)")
-    return {"task": task, "m": metrics, "fmt": _fmt, "ci": _ci, "notes": notes,
+    return {"task": task, "m": metrics, "fmt": _fmt, "ci": _ci, "notes": notes, "span": _span,
             "population_text": _population_text(metrics["deployed_model"]["scoring_population"]),
             "deployment_limitation": _deployment_limitation(metrics),
             "no_history_share": (no_history / data["rows"]) if no_history is not None and data["rows"] else None}
+
+
+def _span(dates) -> str:
+    if not dates:
+        return "n/a"
+    return dates[0] if dates[0] == dates[-1] else f"{dates[0]} … {dates[-1]}"
 
 
 def _population_text(population: dict) -> str:
@@ -153,7 +159,7 @@ body { font-family: system-ui, sans-serif; max-width: 1180px; margin: 2em auto; 
 table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.92em; }
 th, td { border: 1px solid #bbb; padding: 3px 8px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
-th { background: #eee; }
+th { background: #eee; text-align: left; }
 .grid { display: flex; flex-wrap: wrap; gap: 10px; }
 .note { background: #fff6dd; border-left: 4px solid #E69F00; padding: 6px 10px; }
 .warn { background: #fde8e0; border-left: 4px solid #D55E00; padding: 6px 10px; }
@@ -233,8 +239,8 @@ uncalibrated vs {{ fmt(m.calibration.brier_calibrated, 4) }} calibrated — {{ "
 {% else %}
 <p>The selected recipe ({{ m.selected_model }}{% if m.calibration.used %}, recalibrated{% endif %}), tuned again on the
 earlier cohort only, was fitted on the {{ "{:,}".format(o.n_train) }} rows with <code>{{ o.column }}</code> before
-{{ o.cutoff }} ({{ o.train_range | join(" … ") }}) and evaluated on the {{ "{:,}".format(o.n) }} later rows
-({{ o.evaluate_range | join(" … ") }}). This is how the model would have done had it been deployed at the
+{{ o.cutoff }} ({{ span(o.train_range) }}) and evaluated on the {{ "{:,}".format(o.n) }} later rows
+({{ span(o.evaluate_range) }}). This is how the model would have done had it been deployed at the
 cut-off; cross-validation mixes the periods.</p>
 <table>
 <tr><th>metric</th><th>cross-validation</th><th>out of time</th><th>95 % interval (out of time)</th></tr>
@@ -243,7 +249,8 @@ cut-off; cross-validation mixes the periods.</p>
 {% endfor %}
 <tr><td>Calibration slope (ideal 1)</td><td>{{ fmt(m.calibration_slope) }}</td><td>{{ fmt(o.calibration_slope) }}</td><td></td></tr>
 <tr><td>Calibration intercept (ideal 0)</td><td>{{ fmt(m.calibration_intercept) }}</td><td>{{ fmt(o.calibration_intercept) }}</td><td></td></tr>
-<tr><td>Rows / positive rate</td><td>{{ "{:,}".format(m.n_test) }} / {{ fmt(m.prevalence * 100, 1) }} %</td><td>{{ "{:,}".format(o.n) }} / {{ fmt(o.prevalence * 100, 1) }} %</td><td></td></tr>
+<tr><td>Evaluated rows / positive rate</td><td>{{ "{:,}".format(m.n_test) }} / {{ fmt(m.prevalence * 100, 1) }} %</td><td>{{ "{:,}".format(o.n) }} / {{ fmt(o.prevalence * 100, 1) }} %</td><td></td></tr>
+<tr><td>Fitted on rows / positive rate</td><td>{{ "{:,}".format(m.n_train) }} (cross-validation)</td><td>{{ "{:,}".format(o.n_train) }} / {{ fmt(o.positives_train / o.n_train * 100, 1) }} %</td><td></td></tr>
 </table>
 {% for w in o.warnings %}<p class="warn"><b>Warning:</b> {{ w }}.</p>{% endfor %}
 {% if not o.warnings %}<p class="ok">The out-of-time ROC AUC is within {{ o.auc_gap_warn }} of the cross-validated
