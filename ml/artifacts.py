@@ -131,7 +131,7 @@ class SavedModel:
     sha256: str
 
 
-def save_model(task: str, version: str, model, metadata: dict, metrics: dict,
+def save_model(task: str, version: str, model, metadata: dict,
                models_dir: Path | None = None) -> SavedModel:
     models_dir = models_dir or config.paths().models
     folder = models_dir / task / version
@@ -146,12 +146,20 @@ def save_model(task: str, version: str, model, metadata: dict, metrics: dict,
     digest = sha256_file(model_path)
     metadata = {**metadata, "version": version, "model_file": MODEL_FILE, "model_sha256": digest}
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str), encoding="utf-8")
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
     (models_dir / task / LATEST_FILE).write_text(
         json.dumps({"task": task, "version": version, "path": str(folder), "model_sha256": digest},
                    indent=2), encoding="utf-8")
     write_inventory(models_dir)
     return SavedModel(task, version, folder, model_path, digest)
+
+
+def write_metrics(metrics: dict, model_folder: Path, report_dir: Path) -> Path:
+    """metrics.json, the same bytes in the model's folder and in its report folder; returns the latter."""
+    text = json.dumps(metrics, indent=2, default=str)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (model_folder, report_dir):
+        (folder / "metrics.json").write_text(text, encoding="utf-8")
+    return report_dir / "metrics.json"
 
 
 def latest_version(task: str, models_dir: Path | None = None) -> dict:

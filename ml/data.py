@@ -87,7 +87,7 @@ def read_frame_file(path: Path) -> pl.DataFrame:
     raise UserError(f"{path}: expected a .csv or .parquet file, got {suffix or 'no extension'}")
 
 
-def fingerprint(df: pl.DataFrame, key: str) -> str:
+def fingerprint(df: pl.DataFrame, key: str | list[str]) -> str:
     """SHA-256 of the frame's CSV text, rows sorted by key: same data -> same fingerprint."""
     ordered = df.select(sorted(df.columns)).sort(key)
     return hashlib.sha256(ordered.write_csv().encode("utf-8")).hexdigest()

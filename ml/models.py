@@ -23,7 +23,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (enables the import below)
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import HalvingRandomSearchCV, RandomizedSearchCV, StratifiedKFold
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import HalvingRandomSearchCV, RandomizedSearchCV, StratifiedKFold, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
@@ -98,8 +99,23 @@ def search_distributions(candidate: Candidate) -> dict:
     return out
 
 
-def fit_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, seed: int):
-    """Fit one candidate on (x, y), tuning it by an inner stratified CV when it has a search space.
+def inner_folds(n_splits: int, seed: int, *, time_ordered: bool):
+    """The splitter of every inner split (search, calibration): it follows the outer scheme.
+
+    Random schemes get shuffled stratified folds; time schemes get time-ordered folds
+    (each fold trains on earlier rows than it is scored on; rows must be in time order).
+    Never an unshuffled k-fold: on rows sorted by date its folds are time blocks, and
+    on rows sorted by key they depend on how the keys were issued.
+    """
+    if time_ordered:
+        return TimeSeriesSplit(n_splits=n_splits)
+    return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+
+
+def fit_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, seed: int,
+                  *, time_ordered: bool = False):
+    """Fit one candidate on (x, y), tuning it by an inner CV (``inner_folds``) when it has a
+    search space.
 
     Returns the fitted pipeline, the chosen hyper-parameters and their inner-CV score (None
     without a search).
@@ -108,7 +124,7 @@ def fit_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray
     distributions = search_distributions(candidate)
     if not distributions:
         return pipeline.fit(x, y), {}, None
-    inner = StratifiedKFold(n_splits=task.search.inner_folds, shuffle=True, random_state=seed)
+    inner = inner_folds(task.search.inner_folds, seed, time_ordered=time_ordered)
     if task.search.method == "halving":
         search = HalvingRandomSearchCV(
             pipeline, distributions, n_candidates=task.search.n_iter, factor=3, cv=inner,
@@ -128,6 +144,18 @@ def fit_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray
 def fit_with_params(task: Task, candidate: Candidate, params: dict, x: np.ndarray, y: np.ndarray) -> Pipeline:
     """One fit of the candidate with fixed hyper-parameters (no search)."""
     return build_pipeline(task, candidate).set_params(**{f"model__{k}": v for k, v in params.items()}).fit(x, y)
+
+
+CALIBRATION_FOLDS = 3
+
+
+def fit_calibrated(task: Task, candidate: Candidate, params: dict, method: str, x: np.ndarray,
+                   y: np.ndarray, seed: int, *, time_ordered: bool) -> CalibratedClassifierCV:
+    """The candidate with fixed hyper-parameters inside CalibratedClassifierCV, whose folds
+    follow the scheme (``inner_folds``)."""
+    base = build_pipeline(task, candidate).set_params(**{f"model__{k}": v for k, v in params.items()})
+    folds = inner_folds(CALIBRATION_FOLDS, seed, time_ordered=time_ordered)
+    return CalibratedClassifierCV(base, method=method, cv=folds).fit(x, y)
 
 
 def _plain(value):

@@ -1,4 +1,10 @@
-"""Score a task's mart with its latest model into ``ml.scores_<task>``, with drift checks.
+"""Score a task's scoring population with its latest model into ``ml.scores_<task>``, with drift checks.
+
+The scoring population is the one the model's metadata records (``ml.population``):
+the cohort after the out-of-time cut-off for loan_default (the deployed model was fitted
+before it), the owners without a card at the data's end for card_propensity, or every
+row. Drift therefore compares two different populations: the one the model was fitted
+on and the one it is used on.
 
 Before anything is scored the model file's SHA-256 is checked against its
 metadata and the mart against the model's feature contract; either mismatch
@@ -23,7 +29,8 @@ from threadpoolctl import threadpool_limits
 
 from expectations.gate import enforce_quality_gate
 from ledgerlab import config
-from ml import artifacts, data, drift, explain
+from ml import artifacts, data, drift, explain, population
+from ml.errors import TaskSkipped
 from ml.models import matrix_model
 from ml.tasks import load_task
 
@@ -42,7 +49,8 @@ class ScoreResult:
     def lines(self) -> list[str]:
         score = self.drift["score"]
         out = [
-            f"{self.task}: scored {self.rows:,} rows with {self.model_version} into {self.table}",
+            f"{self.task}: scored {self.rows:,} rows ({self.drift['population']['description']}) "
+            f"with {self.model_version} into {self.table}",
             f"score PSI vs training {score['psi']:.3f} ({score['level']}); features: "
             + ", ".join(f"{f['feature']} {f['psi']:.3f} ({f['level']})" for f in self.drift["features"]),
         ]
@@ -76,6 +84,15 @@ def score_frame(model, metadata: dict, frame: pl.DataFrame, source: str) -> tupl
     return out, x, warnings
 
 
+def describe_population(chosen: dict, metadata: dict) -> str:
+    kind = chosen.get("population", "all")
+    if kind == "out_of_time":
+        return f"the cohort from {chosen['cutoff']} on by {chosen['column']}, not used to fit the model"
+    if kind == "unlabelled":
+        return "rows whose outcome is not known yet, in the latest snapshot"
+    return "every row of the mart"
+
+
 def drift_report(metadata: dict, x: np.ndarray, scores: np.ndarray) -> dict:
     columns = metadata["model_inputs"]
     reference = metadata["reference_distributions"]
@@ -95,9 +112,16 @@ def score_task(task: str, *, allow_failed_quality: bool = False,
     status = enforce_quality_gate(warehouse_path, allow_failed_quality=allow_failed_quality)
     model, metadata = artifacts.load_model(spec.name)
     mart = data.read_mart(spec, warehouse_path)
-    scored, x, warnings = score_frame(model, metadata, mart, spec.mart)
+    chosen = metadata.get("scoring_population") or {"population": "all"}
+    rows = population.scoring_rows(spec, mart, chosen)
+    described = describe_population(chosen, metadata)
+    if rows.height == 0:
+        raise TaskSkipped(f"{spec.name}: the scoring population ({described}) has no rows in {spec.mart}")
+    scored, x, warnings = score_frame(model, metadata, rows, spec.mart)
     report = drift_report(metadata, x, scored.get_column("score").to_numpy())
     report.update({"task": spec.name, "model_version": metadata["version"], "rows": scored.height,
+                   "population": {**chosen, "description": described, "rows": scored.height},
+                   "training_population": {"description": metadata.get("fitted_on", "all rows")},
                    "scored_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                    "quality_gate": status.as_metadata(allow_failed_quality),
                    "decile_counts": scored.group_by("decile").len().sort("decile").to_dicts()})

@@ -1,22 +1,33 @@
 """Train, tune and validate a task's candidate models; save the selected one with its card.
 
-The evaluation plan (``plan_evaluation``):
+``train_task`` runs steps that each do one thing:
 
-- ``repeated_cv``: repeated stratified k-fold (small data, below
-  ``split.small_data_rows``). Every row gets one out-of-fold prediction per
-  repeat; the evaluation prediction of a row is their mean.
-- ``stratified_cv``: the same with one repeat (large data without a date).
-- ``time_holdout``: train on the earliest 75 % by the task's date column,
-  evaluate on the latest 25 % (large data with a date).
+1. **read** (``read_training_data``): the mart's labelled rows, their features, the
+   generator's truth when there is one.
+2. **split** (``plan_evaluation``):
 
-Hyper-parameters are tuned inside every outer training set by a randomised
-(or successive-halving) search with an inner stratified CV, so the outer
-predictions never saw the rows that chose them (nested CV). The selected
-model is the one with the best evaluation ROC AUC, except that a simpler
-candidate within ``selection_tolerance`` of the best is preferred (parsimony:
-a bank explains a logistic model more easily). The selected candidate is then
-refitted on all rows with the hyper-parameters its nested searches chose (those
-of the outer fold with the best inner-CV score), and saved.
+   - ``repeated_cv``: repeated stratified k-fold (small data, below
+     ``split.small_data_rows``). Every row gets one out-of-fold prediction per repeat.
+   - ``stratified_cv``: the same with one repeat (large data without a date).
+   - ``time_holdout``: train on the earliest 75 % by the task's date column,
+     evaluate on the latest 25 % (large data with a date).
+3. **search** (``search_candidates``): hyper-parameters tuned inside every outer training
+   set by a randomised (or successive-halving) search whose inner folds follow the scheme
+   (``ml.models.inner_folds``: shuffled stratified folds for the random schemes, time-ordered
+   folds for ``time_holdout``), so the outer predictions never saw the rows that chose them
+   (nested CV). The selected model has the best cross-validated ROC AUC, except that a
+   simpler candidate within ``selection_tolerance`` of the best is preferred (parsimony).
+4. **calibrate** (``check_calibration``): the selected candidate wrapped in
+   ``CalibratedClassifierCV`` (folds again by the scheme) is evaluated on the same outer
+   splits; it is kept only if it lowers the Brier score clearly.
+5. **out of time** (``evaluate_out_of_time``): for a task with an ``out_of_time`` block, the
+   selected recipe is tuned and fitted on the earlier cohort only and evaluated on the later.
+6. **fit** (``fit_final``): the deployed model, on every development row with the
+   hyper-parameters of the best inner score, or, when the task scores the out-of-time
+   cohort, the model fitted before the cut-off (so it never saw who it scores).
+7. **explain** (``explain_model``), then **write** (``write_outputs``): model, metadata,
+   card, and metrics.json written once with the same content in the model folder and in
+   reports/models/<task>/.
 """
 
 from __future__ import annotations
@@ -32,19 +43,18 @@ import numpy as np
 import polars as pl
 import psutil
 import typer
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from expectations.gate import enforce_quality_gate
 from ledgerlab import config
-from ml import artifacts, data, drift, evaluate, explain, fairness
+from ml import artifacts, data, drift, evaluate, explain, fairness, population
 from ml.errors import FeatureError, TaskSkipped
 from ml.features import build_features, required_inputs, to_matrix
 from ml.models import (
-    build_pipeline,
     deployable,
+    fit_calibrated,
     fit_candidate,
     fit_with_params,
     predict_proba_positive,
@@ -77,6 +87,13 @@ IMPORTANCE_ROWS = 2000
 # Calibration is changed only if it lowers the Brier score by at least this share.
 CALIBRATION_MIN_GAIN = 0.01
 
+# The card warns when the out-of-time ROC AUC falls this far below the cross-validated one,
+# or when the out-of-time calibration slope leaves this band (1 is ideal).
+OOT_AUC_GAP_WARN = 0.03
+OOT_SLOPE_BAND = (0.75, 1.33)
+OOT_INTERCEPT_WARN = 0.5  # |calibration-in-the-large| on the logit scale: exp(0.5) = 1.6x the odds
+OOT_MIN_CLASS_ROWS = 5  # fewer positives or negatives in a cohort: no out-of-time figure
+
 
 @dataclass(frozen=True)
 class Split:
@@ -94,6 +111,11 @@ class EvaluationPlan:
     n_repeats: int
     n_train: int
     n_test: int
+
+    @property
+    def time_ordered(self) -> bool:
+        """Whether inner splits (search, calibration) must be time-ordered folds."""
+        return self.strategy == "time_holdout"
 
 
 @dataclass
@@ -142,6 +164,14 @@ class TrainResult:
             f"ROC AUC {f(m['roc_auc'])} (95% CI {f(lo)}-{f(hi)}), Gini {f(m['gini'])}, "
             f"PR AUC {f(m['pr_auc'])}, Brier {f(m['brier'], 4)}, calibration slope {f(m['calibration_slope'], 2)}",
         ]
+        oot = m.get("out_of_time")
+        if oot and oot.get("roc_auc") is not None:
+            out.append(f"out of time (fit before {oot['cutoff']}, {oot['n_train']:,} rows; evaluated on "
+                       f"{oot['n']:,} later rows): ROC AUC {f(oot['roc_auc'])}, PR AUC {f(oot['pr_auc'])}, "
+                       f"Brier {f(oot['brier'], 4)}, calibration slope {f(oot['calibration_slope'], 2)}")
+            out.extend(f"warning: {w}" for w in oot.get("warnings", []))
+        elif oot:
+            out.append(f"out of time: {oot.get('skipped')}")
         if m.get("oracle_roc_auc") is not None:
             ratio = m["auc_to_oracle"]
             out.append(
@@ -157,22 +187,33 @@ class TrainResult:
         return out
 
 
-# --- data --------------------------------------------------------------------------------
+# --- 1. read -----------------------------------------------------------------------------
+
+@dataclass
+class TrainingData:
+    """The labelled rows of a task's mart, as matrices, and which rows play which part."""
+
+    mart: pl.DataFrame
+    labelled: pl.DataFrame  # every labelled row (every snapshot), sorted
+    x_labelled: np.ndarray
+    y_labelled: np.ndarray
+    frame: pl.DataFrame  # development rows (cross-validation, deployed model), truth joined
+    x: np.ndarray
+    y: np.ndarray
+    truth: pl.DataFrame | None
+
 
 def prepare_frame(task: Task, mart: pl.DataFrame) -> pl.DataFrame:
-    """Rows with a known target, sorted by (date, key) so that every run sees the same order."""
+    """Rows with a known target, sorted by (snapshot, date, key) so that every run sees the same order."""
     inputs = required_inputs(task.feature_steps, task.features)
     needed = [task.key, task.target, *inputs, *task.fairness_attributes]
-    if task.date_column:
-        needed.append(task.date_column)
+    needed += [c for c in (task.date_column, task.snapshot_column) if c]
+    if task.out_of_time:
+        needed.append(task.out_of_time.column)
     missing = [c for c in dict.fromkeys(needed) if c not in mart.columns]
     if missing:
         raise FeatureError(f"{task.mart} lacks column(s) the task {task.name} needs: {', '.join(missing)}")
-    frame = mart.filter(pl.col(task.target).is_not_null()).with_columns(
-        pl.col(task.target).cast(pl.Int8)
-    )
-    order = [task.date_column, task.key] if task.date_column else [task.key]
-    return frame.sort(order)
+    return population.labelled(task, mart)
 
 
 def check_enough(task: Task, frame: pl.DataFrame) -> None:
@@ -187,7 +228,23 @@ def check_enough(task: Task, frame: pl.DataFrame) -> None:
         )
 
 
-# --- evaluation plan ---------------------------------------------------------------------
+def read_training_data(task: Task, warehouse_path: Path | None) -> TrainingData:
+    mart = data.read_mart(task, warehouse_path)
+    labelled = prepare_frame(task, mart)
+    x_labelled = to_matrix(build_features(labelled, task.feature_steps), task.numeric, task.binary,
+                           task.categorical)
+    y_labelled = labelled.get_column(task.target).to_numpy().astype(int)
+    development = population.development_mask(task, labelled)
+    frame = labelled.filter(pl.Series(development))
+    check_enough(task, frame)
+    truth = data.read_truth(task, warehouse_path)
+    if truth is not None:
+        frame = frame.join(truth, on=task.key, how="left", maintain_order="left")
+    return TrainingData(mart, labelled, x_labelled, y_labelled, frame, x_labelled[development],
+                        y_labelled[development], truth)
+
+
+# --- 2. split ----------------------------------------------------------------------------
 
 def plan_evaluation(task: Task, frame: pl.DataFrame, y: np.ndarray) -> EvaluationPlan:
     n = frame.height
@@ -222,7 +279,7 @@ def plan_evaluation(task: Task, frame: pl.DataFrame, y: np.ndarray) -> Evaluatio
 
 
 def _collect(plan: EvaluationPlan, n: int, fold_predictions: list[tuple[Split, np.ndarray]]
-             ) -> tuple[np.ndarray, list[float] | None]:
+             ) -> tuple[np.ndarray, np.ndarray | None]:
     """Evaluation predictions aligned with plan.eval_rows, and per-repeat pooled predictions.
 
     For repeated CV the evaluation predictions are those of the first repeat: each
@@ -238,8 +295,12 @@ def _collect(plan: EvaluationPlan, n: int, fold_predictions: list[tuple[Split, n
     return per_repeat[0], per_repeat
 
 
-def _fit_outer_fold(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, split: Split, seed: int):
-    model, chosen, inner_score = fit_candidate(task, candidate, x[split.train], y[split.train], seed=seed)
+# --- 3. search ---------------------------------------------------------------------------
+
+def _fit_outer_fold(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, split: Split, seed: int,
+                    time_ordered: bool):
+    model, chosen, inner_score = fit_candidate(task, candidate, x[split.train], y[split.train], seed=seed,
+                                               time_ordered=time_ordered)
     return model, chosen, inner_score, predict_proba_positive(model, x[split.test])
 
 
@@ -249,7 +310,7 @@ def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.nd
     fold_predictions, fold_auc, params, models, inner_scores = [], [], [], [], []
     jobs = min(ml_jobs(), len(plan.splits)) if candidate.search_space else 1
     fitted = Parallel(n_jobs=jobs)(
-        delayed(_fit_outer_fold)(task, candidate, x, y, split, task.random_state + i)
+        delayed(_fit_outer_fold)(task, candidate, x, y, split, task.random_state + i, plan.time_ordered)
         for i, split in enumerate(plan.splits)
     )
     for split, (model, chosen, inner_score, pred) in zip(plan.splits, fitted, strict=True):
@@ -267,22 +328,18 @@ def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.nd
                            time.perf_counter() - started, inner_scores=inner_scores)
 
 
-def calibrated_predictions(task: Task, candidate: Candidate, result: CandidateResult, x: np.ndarray,
-                           y: np.ndarray, plan: EvaluationPlan) -> tuple[np.ndarray, str]:
-    """Outer-fold predictions of the candidate wrapped in CalibratedClassifierCV, with the
-    hyper-parameters its search chose on that fold."""
-    method = "isotonic" if plan.n_train >= 2000 else "sigmoid"
-    predictions = Parallel(n_jobs=min(ml_jobs(), len(plan.splits)))(
-        delayed(_fit_calibrated_fold)(task, candidate, x, y, split, chosen, method)
-        for split, chosen in zip(plan.splits, result.params, strict=True)
-    )
-    return _collect(plan, x.shape[0], list(zip(plan.splits, predictions, strict=True)))[0], method
-
-
-def _fit_calibrated_fold(task, candidate, x, y, split, chosen, method) -> np.ndarray:
-    base = build_pipeline(task, candidate).set_params(**{f"model__{k}": v for k, v in chosen.items()})
-    calibrated = CalibratedClassifierCV(base, method=method, cv=3).fit(x[split.train], y[split.train])
-    return predict_proba_positive(calibrated, x[split.test])
+def search_candidates(task: Task, x: np.ndarray, y: np.ndarray, plan: EvaluationPlan
+                      ) -> dict[str, CandidateResult]:
+    """Nested CV of every candidate, with its evaluation report."""
+    y_eval = y[plan.eval_rows]
+    results: dict[str, CandidateResult] = {}
+    for candidate in task.candidates:
+        result = evaluate_candidate(task, candidate, x, y, plan)
+        result.report = evaluate.classification_report(
+            y_eval, result.predictions, cost_fn=task.cost_fn, cost_fp=task.cost_fp,
+            reps=task.bootstrap_reps, seed=task.random_state)
+        results[candidate.name] = result
+    return results
 
 
 def repeat_aucs(y: np.ndarray, result: CandidateResult) -> list[float]:
@@ -299,6 +356,209 @@ def select(task: Task, results: dict[str, CandidateResult], y: np.ndarray) -> st
     complexity = {c.name: c.complexity for c in task.candidates}
     close = [name for name in results if score[name] >= best - task.selection_tolerance]
     return min(close, key=lambda name: (complexity[name], -score[name]))
+
+
+def selection_rule(task: Task) -> str:
+    return (f"highest cross-validated ROC AUC (the evaluation above, mean over repeats); a simpler "
+            f"candidate within {task.selection_tolerance} of the best is preferred. The out-of-time "
+            f"figure is measured for the selected model only and takes no part in the choice")
+
+
+# --- 4. calibrate ------------------------------------------------------------------------
+
+@dataclass
+class Calibration:
+    summary: dict
+    predictions: np.ndarray  # the evaluation predictions of the model that is deployed
+
+    @property
+    def used(self) -> bool:
+        return bool(self.summary["used"])
+
+    @property
+    def method(self) -> str | None:
+        return self.summary.get("method")
+
+
+def calibrated_predictions(task: Task, candidate: Candidate, result: CandidateResult, x: np.ndarray,
+                           y: np.ndarray, plan: EvaluationPlan) -> tuple[np.ndarray, str]:
+    """Outer-fold predictions of the candidate wrapped in CalibratedClassifierCV, with the
+    hyper-parameters its search chose on that fold; calibration folds follow the scheme."""
+    method = "isotonic" if plan.n_train >= 2000 else "sigmoid"
+    predictions = Parallel(n_jobs=min(ml_jobs(), len(plan.splits)))(
+        delayed(_fit_calibrated_fold)(task, candidate, x, y, split, chosen, method, task.random_state + i,
+                                      plan.time_ordered)
+        for i, (split, chosen) in enumerate(zip(plan.splits, result.params, strict=True))
+    )
+    return _collect(plan, x.shape[0], list(zip(plan.splits, predictions, strict=True)))[0], method
+
+
+def _fit_calibrated_fold(task, candidate, x, y, split, chosen, method, seed, time_ordered) -> np.ndarray:
+    calibrated = fit_calibrated(task, candidate, chosen, method, x[split.train], y[split.train], seed,
+                                time_ordered=time_ordered)
+    return predict_proba_positive(calibrated, x[split.test])
+
+
+def check_calibration(task: Task, candidate: Candidate, result: CandidateResult, x: np.ndarray,
+                      y: np.ndarray, plan: EvaluationPlan) -> Calibration:
+    """Keep the raw model unless CalibratedClassifierCV lowers the Brier score clearly."""
+    if candidate.estimator == "dummy":
+        return Calibration({"checked": False, "used": False}, result.predictions)
+    y_eval = y[plan.eval_rows]
+    cal_pred, method = calibrated_predictions(task, candidate, result, x, y, plan)
+    brier_raw, brier_cal = evaluate.brier(y_eval, result.predictions), evaluate.brier(y_eval, cal_pred)
+    used = brier_cal < brier_raw * (1 - CALIBRATION_MIN_GAIN)
+    slope_cal, _ = evaluate.calibration_slope_intercept(y_eval, cal_pred)
+    summary = {"checked": True, "method": method,
+               "folds": "time-ordered" if plan.time_ordered else "shuffled stratified",
+               "brier_uncalibrated": brier_raw, "brier_calibrated": brier_cal,
+               "calibration_slope_calibrated": slope_cal,
+               "roc_auc_calibrated": evaluate.roc_auc(y_eval, cal_pred), "used": bool(used)}
+    return Calibration(summary, cal_pred if used else result.predictions)
+
+
+def _fit_recipe(task: Task, candidate: Candidate, params: dict, calibration: Calibration, x: np.ndarray,
+                y: np.ndarray, *, time_ordered: bool):
+    """The selected candidate with fixed hyper-parameters, calibrated when calibration is used."""
+    if calibration.used:
+        return fit_calibrated(task, candidate, params, calibration.method, x, y, task.random_state,
+                              time_ordered=time_ordered)
+    return fit_with_params(task, candidate, params, x, y)
+
+
+# --- 5. out of time ----------------------------------------------------------------------
+
+@dataclass
+class OutOfTime:
+    summary: dict
+    model: object | None = None  # the selected recipe fitted on the earlier cohort
+    train_rows: np.ndarray | None = None  # indices into TrainingData.labelled
+    cutoff: str | None = None
+
+
+def evaluate_out_of_time(task: Task, candidate: Candidate, calibration: Calibration, training: TrainingData,
+                         plan: EvaluationPlan, cv_report: dict) -> OutOfTime | None:
+    """Tune and fit the selected candidate on the earlier cohort only; evaluate on the later one."""
+    cut = population.out_of_time_cut(task, training.labelled)
+    if cut is None:
+        return None
+    summary = cut.describe(training.labelled)
+    y = training.y_labelled
+    early, late = np.flatnonzero(cut.earlier), np.flatnonzero(cut.later)
+    counts = {"n_train": int(early.size), "n": int(late.size)}
+    for name, rows in (("earlier", early), ("later", late)):
+        positives = int(y[rows].sum())
+        if min(positives, rows.size - positives) < OOT_MIN_CLASS_ROWS:
+            summary.update(counts, skipped=f"the {name} cohort has {positives} positive and "
+                                           f"{rows.size - positives} negative rows (each needs "
+                                           f"{OOT_MIN_CLASS_ROWS})")
+            return OutOfTime(summary, cutoff=summary["cutoff"])
+    x = training.x_labelled
+    tuned, params, _ = fit_candidate(task, candidate, x[early], y[early], seed=task.random_state,
+                                     time_ordered=plan.time_ordered)
+    model = (_fit_recipe(task, candidate, params, calibration, x[early], y[early],
+                         time_ordered=plan.time_ordered) if calibration.used else tuned)
+    p = predict_proba_positive(model, x[late])
+    report = evaluate.classification_report(y[late], p, cost_fn=task.cost_fn, cost_fp=task.cost_fp,
+                                            reps=task.bootstrap_reps, seed=task.random_state)
+    keys = ("roc_auc", "roc_auc_ci", "pr_auc", "pr_auc_ci", "brier", "brier_ci", "log_loss",
+            "calibration_slope", "calibration_intercept", "calibration_curve", "n", "positives",
+            "prevalence")
+    summary.update({k: report[k] for k in keys}, n_train=counts["n_train"],
+                   positives_train=int(y[early].sum()), hyperparameters=params,
+                   cross_validated_roc_auc=cv_report["roc_auc"],
+                   roc_auc_gap=cv_report["roc_auc"] - report["roc_auc"], auc_gap_warn=OOT_AUC_GAP_WARN)
+    summary["warnings"] = out_of_time_warnings(summary)
+    return OutOfTime(summary, model, early, summary["cutoff"])
+
+
+def out_of_time_warnings(summary: dict) -> list[str]:
+    out = []
+    if summary["roc_auc_gap"] > OOT_AUC_GAP_WARN:
+        out.append(f"out-of-time ROC AUC {summary['roc_auc']:.3f} is {summary['roc_auc_gap']:.3f} below the "
+                   f"cross-validated {summary['cross_validated_roc_auc']:.3f} (warning above "
+                   f"{OOT_AUC_GAP_WARN}): the later cohort differs from the earlier one")
+    slope = summary["calibration_slope"]
+    lo, hi = OOT_SLOPE_BAND
+    if slope is not None and np.isfinite(slope) and not lo <= slope <= hi:
+        out.append(f"out-of-time calibration slope {slope:.2f} is outside {lo}-{hi}: the scores are "
+                   f"{'too extreme' if slope < lo else 'too timid'} on the later cohort")
+    intercept = summary["calibration_intercept"]
+    if intercept is not None and np.isfinite(intercept) and abs(intercept) > OOT_INTERCEPT_WARN:
+        out.append(f"out-of-time calibration intercept {intercept:.2f} (ideal 0, warning beyond "
+                   f"±{OOT_INTERCEPT_WARN}): the scores are too {'low' if intercept > 0 else 'high'} on average "
+                   f"on the later cohort (observed rate {summary['prevalence']:.3f}); recalibrate before use")
+    return out
+
+
+# --- 6. fit ------------------------------------------------------------------------------
+
+@dataclass
+class FinalModel:
+    inner: object  # the matrix model (pipeline, possibly calibrated)
+    params: dict
+    x_fit: np.ndarray  # the rows it was fitted on: the training population for drift
+    fitted_on: str
+    scoring_population: dict
+
+
+def fit_final(task: Task, candidate: Candidate, result: CandidateResult, calibration: Calibration,
+              training: TrainingData, plan: EvaluationPlan, oot: OutOfTime | None) -> FinalModel:
+    """The deployed model and the population it is meant to score."""
+    wants_oot = task.scoring.population == "out_of_time"
+    if wants_oot and oot is not None and oot.model is not None:
+        rows = oot.train_rows
+        return FinalModel(oot.model, oot.summary["hyperparameters"], training.x_labelled[rows],
+                          f"the {rows.size:,} rows before {oot.cutoff} (the out-of-time model)",
+                          {"population": "out_of_time", "column": task.out_of_time.column,
+                           "cutoff": oot.cutoff})
+    params = result.deployment_params()
+    inner = _fit_recipe(task, candidate, params, calibration, training.x, training.y,
+                        time_ordered=plan.time_ordered)
+    scoring = {"population": task.scoring.population}
+    if wants_oot:  # the earlier cohort was too small to fit on: the model saw every row
+        scoring = {"population": "all", "note": "no out-of-time model (see out_of_time.skipped); "
+                                                "every row is scored"}
+    return FinalModel(inner, params, training.x, f"all {training.y.size:,} development rows", scoring)
+
+
+# --- 7. explain --------------------------------------------------------------------------
+
+def explain_model(task: Task, results: dict[str, CandidateResult], selected: str, final: FinalModel,
+                  calibration: Calibration, training: TrainingData) -> dict:
+    columns = list(task.features)
+    importance = explain.permutation_importances(results[selected].fold_models, columns, seed=task.random_state)
+    top_features = [r["feature"] for r in importance[:5]]
+    pdp = [explain.partial_dependence(final.inner, training.x, columns, f, seed=task.random_state)
+           for f in top_features[:3] if f not in task.categorical]
+    logistic = next((c for c in task.candidates if c.estimator == "logistic"), None)
+    odds = []
+    if logistic is not None:
+        lr_model = (final.inner if selected == logistic.name and not calibration.used
+                    else fit_with_params(task, logistic, results[logistic.name].deployment_params(),
+                                         training.x, training.y))
+        odds = explain.odds_ratios(lr_model, transformed_feature_names(lr_model, task))
+    return {"importance": importance, "top_features": top_features, "pdp": pdp, "odds": odds,
+            "baselines": explain.baselines(final.x_fit, columns, task.categorical)}
+
+
+def oracle_comparison(task: Task, training: TrainingData, plan: EvaluationPlan,
+                      predictions: np.ndarray) -> dict | None:
+    """The generator's true probabilities on the same evaluation rows (generated data only)."""
+    if training.truth is None:
+        return None
+    y_eval = training.y[plan.eval_rows]
+    p_true = training.frame.get_column("true_probability").to_numpy()[plan.eval_rows].astype(float)
+    known = ~np.isnan(p_true)
+    if known.sum() < 0.9 * known.size or len(np.unique(y_eval[known])) != 2:
+        return None
+    report = evaluate.classification_report(y_eval[known], p_true[known], cost_fn=task.cost_fn,
+                                            cost_fp=task.cost_fp, reps=task.bootstrap_reps,
+                                            seed=task.random_state)
+    return {"report": report, "n": int(known.sum()), "known": known, "p_true": p_true,
+            "ratio": evaluate.roc_auc(y_eval[known], predictions[known]) / report["roc_auc"],
+            "ci": _paired_ratio_interval(y_eval[known], predictions[known], p_true[known],
+                                         task.bootstrap_reps, task.random_state)}
 
 
 # --- helpers for the report ---------------------------------------------------------------
@@ -367,6 +627,26 @@ def _json_ready(value):
     return value
 
 
+class _Clock:
+    """Wall time per step (``timings_seconds`` in metrics.json) and CPU over the run."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.cpu_started = _cpu_seconds()  # comparable on a busy machine, unlike wall time
+        self.timings: dict[str, float] = {}
+
+    def mark(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = round(now - self.last, 2)
+        self.last = now
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds() - self.cpu_started
+
+
 # --- the task ----------------------------------------------------------------------------
 
 def train_task(task: str, *, allow_failed_quality: bool = False,
@@ -380,132 +660,54 @@ def train_task(task: str, *, allow_failed_quality: bool = False,
 
 
 def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None) -> TrainResult:
-    started = time.perf_counter()
-    cpu_started = _cpu_seconds()  # comparable on a busy machine, unlike wall time
-    timings: dict[str, float] = {}
-    last = [started]
-
-    def mark(phase: str) -> None:
-        now = time.perf_counter()
-        timings[phase] = round(now - last[0], 2)
-        last[0] = now
+    clock = _Clock()
     spec = load_task(task)
     status = enforce_quality_gate(warehouse_path, allow_failed_quality=allow_failed_quality)
-    mart = data.read_mart(spec, warehouse_path)
-    frame = prepare_frame(spec, mart)
-    check_enough(spec, frame)
-    truth = data.read_truth(spec, warehouse_path)
-    if truth is not None:
-        frame = frame.join(truth, on=spec.key, how="left", maintain_order="left")
+    training = read_training_data(spec, warehouse_path)
+    clock.mark("read")
+    plan = plan_evaluation(spec, training.frame, training.y)
+    results = search_candidates(spec, training.x, training.y, plan)
+    selected = select(spec, results, training.y[plan.eval_rows])
+    candidate = next(c for c in spec.candidates if c.name == selected)
+    clock.mark("search")
+    calibration = check_calibration(spec, candidate, results[selected], training.x, training.y, plan)
+    clock.mark("calibrate")
+    report = (results[selected].report if not calibration.used else evaluate.classification_report(
+        training.y[plan.eval_rows], calibration.predictions, cost_fn=spec.cost_fn, cost_fp=spec.cost_fp,
+        reps=spec.bootstrap_reps, seed=spec.random_state))
+    oot = evaluate_out_of_time(spec, candidate, calibration, training, plan, report)
+    clock.mark("out_of_time")
+    final = fit_final(spec, candidate, results[selected], calibration, training, plan, oot)
+    clock.mark("fit")
+    explained = explain_model(spec, results, selected, final, calibration, training)
+    clock.mark("explain")
+    oracle = oracle_comparison(spec, training, plan, calibration.predictions)
+    metrics = assemble_metrics(spec, training, plan, results, selected, calibration, report, oot, final,
+                               explained, oracle, status.as_metadata(allow_failed_quality))
+    clock.mark("metrics")
+    return write_outputs(spec, training, plan, metrics, final, explained, oracle, calibration,
+                         status.as_metadata(allow_failed_quality), clock)
 
-    features = build_features(frame, spec.feature_steps)
-    columns = list(spec.features)
-    x = to_matrix(features, spec.numeric, spec.binary, spec.categorical)
-    y = frame.get_column(spec.target).to_numpy().astype(int)
-    plan = plan_evaluation(spec, frame, y)
-    y_eval = y[plan.eval_rows]
 
-    results: dict[str, CandidateResult] = {}
-    for candidate in spec.candidates:
-        result = evaluate_candidate(spec, candidate, x, y, plan)
-        result.report = evaluate.classification_report(
-            y_eval, result.predictions, cost_fn=spec.cost_fn, cost_fp=spec.cost_fp,
-            reps=spec.bootstrap_reps, seed=spec.random_state)
-        results[candidate.name] = result
-    mark("data_and_candidates")
-    selected = select(spec, results, y_eval)
-    chosen_candidate = next(c for c in spec.candidates if c.name == selected)
+def assemble_metrics(task: Task, training: TrainingData, plan: EvaluationPlan,
+                     results: dict[str, CandidateResult], selected: str, calibration: Calibration,
+                     report: dict, oot: OutOfTime | None, final: FinalModel, explained: dict,
+                     oracle: dict | None, quality_gate: dict) -> dict:
+    """Every figure of metrics.json (the model's version and file are added when it is saved)."""
     chosen = results[selected]
-
-    # calibration: keep the raw model unless CalibratedClassifierCV lowers the Brier score clearly
-    calibration = {"checked": False, "used": False}
-    eval_predictions = chosen.predictions
-    if chosen_candidate.estimator != "dummy":
-        cal_pred, method = calibrated_predictions(spec, chosen_candidate, chosen, x, y, plan)
-        brier_raw, brier_cal = evaluate.brier(y_eval, chosen.predictions), evaluate.brier(y_eval, cal_pred)
-        used = brier_cal < brier_raw * (1 - CALIBRATION_MIN_GAIN)
-        slope_cal, _ = evaluate.calibration_slope_intercept(y_eval, cal_pred)
-        calibration = {"checked": True, "method": method, "brier_uncalibrated": brier_raw,
-                       "brier_calibrated": brier_cal, "calibration_slope_calibrated": slope_cal,
-                       "roc_auc_calibrated": evaluate.roc_auc(y_eval, cal_pred), "used": bool(used)}
-        if used:
-            eval_predictions = cal_pred
-    mark("calibration_check")
-    report = (evaluate.classification_report(y_eval, eval_predictions, cost_fn=spec.cost_fn,
-                                             cost_fp=spec.cost_fp, reps=spec.bootstrap_reps,
-                                             seed=spec.random_state)
-              if calibration["used"] else chosen.report)
-
-    # the deployed model: the selected candidate with the hyper-parameters its nested searches
-    # chose (best inner score), fitted on every row
-    final_params = chosen.deployment_params()
-    if calibration["used"]:
-        base = build_pipeline(spec, chosen_candidate).set_params(
-            **{f"model__{k}": v for k, v in final_params.items()})
-        final_inner = CalibratedClassifierCV(base, method=calibration["method"], cv=3).fit(x, y)
-    else:
-        final_inner = fit_with_params(spec, chosen_candidate, final_params, x, y)
-    model = deployable(spec, final_inner)
-    mark("final_fit")
-    train_scores = predict_proba_positive(final_inner, x)
-
-    # explanations
-    importance = explain.permutation_importances(chosen.fold_models, columns, seed=spec.random_state)
-    top_features = [r["feature"] for r in importance[:5]]
-    pdp = [explain.partial_dependence(final_inner, x, columns, f, seed=spec.random_state)
-           for f in top_features[:3] if f not in spec.categorical]
-    logistic = next((c for c in spec.candidates if c.estimator == "logistic"), None)
-    odds = []
-    if logistic is not None:
-        lr_model = (final_inner if selected == logistic.name and not calibration["used"]
-                    else fit_with_params(spec, logistic, results[logistic.name].deployment_params(), x, y))
-        odds = explain.odds_ratios(lr_model, transformed_feature_names(lr_model, spec))
-    baseline = explain.baselines(x, columns, spec.categorical)
-    mark("explanations")
-
-    # oracle on the same evaluation rows
-    oracle = None
-    if truth is not None:
-        p_true = frame.get_column("true_probability").to_numpy()[plan.eval_rows]
-        known = ~np.isnan(p_true.astype(float))
-        if known.sum() >= 0.9 * known.size and len(np.unique(y_eval[known])) == 2:
-            oracle_report = evaluate.classification_report(
-                y_eval[known], p_true[known], cost_fn=spec.cost_fn, cost_fp=spec.cost_fp,
-                reps=spec.bootstrap_reps, seed=spec.random_state)
-            model_on_known = evaluate.roc_auc(y_eval[known], eval_predictions[known])
-            oracle = {"report": oracle_report, "n": int(known.sum()),
-                      "ratio": model_on_known / oracle_report["roc_auc"],
-                      "ci": _paired_ratio_interval(y_eval[known], eval_predictions[known],
-                                                   p_true[known].astype(float), spec.bootstrap_reps,
-                                                   spec.random_state)}
-
-    mark("oracle")
+    y, y_eval, frame = training.y, training.y[plan.eval_rows], training.frame
     eval_frame = frame[plan.eval_rows]
     fair = fairness.fairness_report(
-        y_eval, eval_predictions,
-        {a: eval_frame.get_column(a).to_list() for a in spec.fairness_attributes},
-        report["threshold"], spec.fairness_reference)
-
-    # hand-off
-    fingerprint = data.fingerprint(mart, spec.key)
-    version = artifacts.new_version(fingerprint)
-    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    inputs = required_inputs(spec.feature_steps, spec.features)
-    deciles = np.quantile(train_scores, np.linspace(0.1, 0.9, 9)).tolist()
-    reference = {"score": drift.reference_distribution(train_scores)}
-    for name in top_features:
-        j = columns.index(name)
-        reference[name] = drift.reference_distribution(x[:, j], categorical=name in spec.categorical)
-
-    metrics = {
-        "task": spec.name,
+        y_eval, calibration.predictions,
+        {a: eval_frame.get_column(a).to_list() for a in task.fairness_attributes},
+        report["threshold"], task.fairness_reference)
+    return _json_ready({
+        "task": task.name,
         "selected_model": selected,
-        "model_version": version,
-        "created_at": created,
         "evaluation": {"strategy": plan.strategy, "description": plan.description,
                        "folds": len(plan.splits), "repeats": plan.n_repeats,
-                       "selection_rule": f"highest evaluation ROC AUC; a simpler candidate within "
-                                         f"{spec.selection_tolerance} of the best is preferred"},
+                       "inner_folds": "time-ordered" if plan.time_ordered else "shuffled stratified",
+                       "selection_rule": selection_rule(task), "selection_figure": "cross_validation"},
         **_summary(report),
         "n_train": plan.n_train,
         "n_test": plan.n_test,
@@ -513,10 +715,13 @@ def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None
         "fold_roc_auc": {"mean": float(np.mean(chosen.fold_roc_auc)), "sd": float(np.std(chosen.fold_roc_auc)),
                          "values": chosen.fold_roc_auc},
         "roc_auc_by_repeat": repeat_aucs(y_eval, chosen),
-        "costs": {"cost_fn": spec.cost_fn, "cost_fp": spec.cost_fp,
-                  "bayes_threshold_if_calibrated": spec.cost_fp / (spec.cost_fp + spec.cost_fn)},
-        "calibration": calibration,
-        "hyperparameters": final_params,
+        "out_of_time": oot.summary if oot else None,
+        "deployed_model": {"fitted_on": final.fitted_on, "rows": int(final.x_fit.shape[0]),
+                           "scoring_population": final.scoring_population},
+        "costs": {"cost_fn": task.cost_fn, "cost_fp": task.cost_fp,
+                  "bayes_threshold_if_calibrated": task.cost_fp / (task.cost_fp + task.cost_fn)},
+        "calibration": calibration.summary,
+        "hyperparameters": final.params,
         "oracle_roc_auc": oracle["report"]["roc_auc"] if oracle else None,
         "oracle_roc_auc_ci": oracle["report"]["roc_auc_ci"] if oracle else None,
         "auc_to_oracle": {"ratio": oracle["ratio"], "ci": oracle["ci"], "n": oracle["n"]} if oracle else None,
@@ -527,70 +732,88 @@ def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None
                               "chosen_hyperparameters": r.params}
                        for name, r in results.items()},
         "fairness": fair,
-        "explanations": {"permutation_importance": importance[:15], "partial_dependence": pdp,
-                         "odds_ratios": odds[:20],
+        "explanations": {"permutation_importance": explained["importance"][:15],
+                         "partial_dependence": explained["pdp"], "odds_ratios": explained["odds"][:20],
                          "reason_code_method": "log-odds change when a feature is set to its training "
                                                "median/mode (see docs/MODELLING.md)"},
-        "data": {"mart": spec.mart, "rows": frame.height, "positives": int(y.sum()),
-                 "date_range": _date_range(spec, frame), "fingerprint": fingerprint,
-                 "has_truth": truth is not None,
+        "data": {"mart": task.mart, "rows": frame.height, "positives": int(y.sum()),
+                 "date_range": _date_range(task, frame), "fingerprint": data.fingerprint(training.mart, _key(task)),
+                 "has_truth": training.truth is not None,
+                 "snapshot": (str(frame.get_column(task.snapshot_column).max())
+                              if task.snapshot_column else None),
                  "rows_without_history": (int(frame.filter(pl.col("history_months").fill_null(0) == 0).height)
                                           if "history_months" in frame.columns else None)},
-        "quality_gate": status.as_metadata(allow_failed_quality),
-        "seconds": None,
-    }
-    metrics = _json_ready(metrics)
-    mark("fairness_and_metadata")
+        "quality_gate": quality_gate,
+    })
+
+
+def _key(task: Task) -> str | list[str]:
+    return [task.snapshot_column, task.key] if task.snapshot_column else task.key
+
+
+# --- 8. write ----------------------------------------------------------------------------
+
+def write_outputs(task: Task, training: TrainingData, plan: EvaluationPlan, metrics: dict, final: FinalModel,
+                  explained: dict, oracle: dict | None, calibration: Calibration, quality_gate: dict,
+                  clock: _Clock) -> TrainResult:
+    """Save the model and its metadata, write the card, then metrics.json once, in both places."""
+    from ml import card
+
+    columns = list(task.features)
+    fingerprint = metrics["data"]["fingerprint"]
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    train_scores = predict_proba_positive(final.inner, final.x_fit)
+    reference = {"score": drift.reference_distribution(train_scores)}
+    for name in explained["top_features"]:
+        reference[name] = drift.reference_distribution(final.x_fit[:, columns.index(name)],
+                                                       categorical=name in task.categorical)
     metadata = _json_ready({
-        "task": spec.name,
+        "task": task.name,
         "created_at": created,
-        "selected_model": selected,
-        "hyperparameters": final_params,
-        "calibrated": calibration["used"],
-        "feature_contract": artifacts.feature_contract(mart, inputs, list(spec.categorical)),
+        "selected_model": metrics["selected_model"],
+        "hyperparameters": final.params,
+        "calibrated": calibration.used,
+        "feature_contract": artifacts.feature_contract(training.mart, required_inputs(task.feature_steps,
+                                                                                      task.features),
+                                                       list(task.categorical)),
         "model_inputs": columns,
-        "feature_steps": list(spec.feature_steps),
-        "key": spec.key,
-        "threshold": report["threshold"],
-        "decile_edges": deciles,
-        "reason_baselines": baseline,
+        "feature_steps": list(task.feature_steps),
+        "key": task.key,
+        "threshold": metrics["threshold"],
+        "decile_edges": np.quantile(train_scores, np.linspace(0.1, 0.9, 9)).tolist(),
+        "reason_baselines": explained["baselines"],
         "reference_distributions": reference,
-        "top_features": top_features,
-        "training_data": {"mart": spec.mart, "rows": frame.height, "fingerprint": fingerprint,
-                          "date_range": _date_range(spec, frame)},
+        "top_features": explained["top_features"],
+        "fitted_on": final.fitted_on,
+        "scoring_population": final.scoring_population,
+        "training_data": {"mart": task.mart, "rows": metrics["data"]["rows"], "fingerprint": fingerprint,
+                          "date_range": metrics["data"]["date_range"]},
         "library_versions": artifacts.library_versions(),
         "git_commit": artifacts.git_commit(),
-        "quality_gate": status.as_metadata(allow_failed_quality),
+        "quality_gate": quality_gate,
         "metrics_summary": {k: metrics.get(k) for k in ("roc_auc", "roc_auc_ci", "pr_auc", "brier",
                                                         "calibration_slope", "oracle_roc_auc",
                                                         "n_train", "n_test")},
     })
-    saved = artifacts.save_model(spec.name, version, model, metadata, metrics)
-    metrics["model_version"] = saved.version
-    metrics["model_path"] = str(saved.model_path)
-    metrics["model_sha256"] = saved.sha256
-    metrics["seconds"] = round(time.perf_counter() - started, 2)
-    metrics["cpu_seconds"] = round(_cpu_seconds() - cpu_started, 2)
+    saved = artifacts.save_model(task.name, artifacts.new_version(fingerprint), deployable(task, final.inner),
+                                 metadata)
+    metrics = {**metrics, "model_version": saved.version, "created_at": created,
+               "model_path": str(saved.model_path), "model_sha256": saved.sha256}
+    clock.mark("save_model")
 
-    report_dir = config.paths().model_reports(spec.name)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    metrics_path = report_dir / "metrics.json"
-    metrics_path.write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    (saved.folder / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-
-    from ml import card
-
-    plots = {"model": curves(y_eval, eval_predictions)}
+    y_eval = training.y[plan.eval_rows]
+    plots = {"model": curves(y_eval, calibration.predictions)}
     if oracle:
-        p_true = frame.get_column("true_probability").to_numpy()[plan.eval_rows].astype(float)
-        known = ~np.isnan(p_true)
-        plots["oracle"] = curves(y_eval[known], p_true[known])
-    html_path, md_path = card.write_model_card(spec, metrics, plots, report_dir)
-    mark("model_card")
-    metrics["timings_seconds"] = timings
-    metrics_path.write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    return TrainResult(spec.name, saved.version, selected, metrics, metrics_path, html_path, md_path,
-                       saved.folder, time.perf_counter() - started)
+        plots["oracle"] = curves(y_eval[oracle["known"]], oracle["p_true"][oracle["known"]])
+    report_dir = config.paths().model_reports(task.name)
+    html_path, md_path = card.write_model_card(task, metrics, plots, report_dir)
+    clock.mark("model_card")
+
+    metrics.update(seconds=round(clock.seconds(), 2), cpu_seconds=round(clock.cpu_seconds(), 2),
+                   timings_seconds=clock.timings)
+    metrics_path = artifacts.write_metrics(metrics, saved.folder, report_dir)
+    return TrainResult(task.name, saved.version, metrics["selected_model"], metrics, metrics_path, html_path,
+                       md_path, saved.folder, clock.seconds())
 
 
 app = typer.Typer(add_completion=False, help="Train a task's models (python -m ml.train --task NAME).")

@@ -76,12 +76,32 @@ def open_month_cdf() -> np.ndarray:
     return counts / counts.sum()
 
 
+@dataclass(frozen=True)
+class CohortShift:
+    """A later cohort unlike the earlier one (off by default; see docs/GENERATOR.md).
+
+    Accounts opened on or after ``from_date`` (ISO) get ``wealth`` added to their latent
+    wealth trait (in standard deviations). Wealth sets the salary and pension level, the
+    cash deposits and withdrawals, the balance buffer and part of digital engagement, so
+    income and balances move together, and the loan PD and card propensity follow through
+    the unchanged generative model. It uses no random draws: every other value of the bank
+    stays as it is without the shift.
+    """
+
+    from_date: str = "1996-01-01"
+    wealth: float = 1.0
+
+    def offset(self, open_day: np.ndarray) -> np.ndarray:
+        return np.where(open_day >= cal.day_from_iso(self.from_date), self.wealth, 0.0)
+
+
 def generate_accounts(
     streams: Streams,
     account_id: np.ndarray,
     first_client_id: int,
     district_weights: np.ndarray,
     anomaly_kind: np.ndarray,
+    cohort_shift: CohortShift | None = None,
 ) -> AccountChunk:
     """``anomaly_kind`` is -1 or an index into params.ANOMALY_KINDS per account."""
     aid = account_id
@@ -115,6 +135,8 @@ def generate_accounts(
     # Latent traits.
     age95 = 1995 - owner_birth[:, 0]
     wealth = streams.normal("trait_wealth", aid) + 0.004 * (age95 - 45)
+    if cohort_shift is not None:
+        wealth = wealth + cohort_shift.offset(open_day)
     hidden_risk = streams.normal("trait_risk", aid)
     instability = 0.6 * hidden_risk + 0.8 * streams.normal("trait_instability", aid)
     digital = -0.04 * (age95 - 45) + 0.3 * wealth + 0.9 * streams.normal("trait_digital", aid)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from .accounts import CohortShift
 from .defects import DefectRates, DefectLog, Injected, defects_truth
 from .events import EventTable
 from .formatting import HEADERS, table_csv
@@ -96,8 +97,13 @@ def generate(
     chunk_accounts: int = 5000,
     defect_rates: DefectRates | None = None,
     workers: int | None = None,
+    cohort_shift: CohortShift | None = None,
 ) -> GenerationSummary:
     """Write the synthetic bank into ``out_dir`` (see docs/GENERATOR.md).
+
+    ``cohort_shift``: make the accounts opened from a date on wealthier or poorer (income
+    and balances), so that a later cohort differs from the one a model was fitted on; None
+    (the default) leaves the bank unchanged.
 
     ``workers``: processes that simulate and format units in parallel (None:
     one per available CPU when there are several units of work; 1: all in
@@ -120,7 +126,8 @@ def generate(
     for stale in [*(out_dir / f"{t}.asc" for t in TABLES), *(out_dir / f"{t}.parquet" for t in TABLES)]:
         stale.unlink(missing_ok=True)
 
-    cfg = RunConfig(accounts=accounts, seed=seed, clean=clean, file_format=file_format, defect_rates=defect_rates)
+    cfg = RunConfig(accounts=accounts, seed=seed, clean=clean, file_format=file_format, defect_rates=defect_rates,
+                    cohort_shift=cohort_shift)
     work = UnitWork(cfg)
     files = OutputFiles(out_dir, file_format)
     sink = Sink(files, work)

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from . import calendar as cal
-from .accounts import AccountChunk, generate_accounts, n_clients, plan_anomalies
+from .accounts import AccountChunk, CohortShift, generate_accounts, n_clients, plan_anomalies
 from .cards import NO_CARD, plan_early_cards
 from .defects import SPECS, DefectInjector, DefectRates, Injected, parse_fields, split_lines
 from .districts import account_district_weights, generate_districts, unemployment_a13
@@ -83,6 +83,7 @@ class RunConfig:
     clean: bool
     file_format: str
     defect_rates: DefectRates | None
+    cohort_shift: CohortShift | None = None
 
 
 @dataclass
@@ -141,7 +142,8 @@ class UnitWork:
     def simulate(self, unit: Unit, kind: np.ndarray) -> tuple[Simulated, Counts]:
         streams = self.streams
         aid = np.arange(unit.a0 + 1, unit.a1 + 1, dtype=np.int64)
-        acc = generate_accounts(streams, aid, 1, self.weights, kind)  # client ids shifted in emit()
+        acc = generate_accounts(streams, aid, 1, self.weights, kind,  # client ids shifted in emit()
+                                self.cfg.cohort_shift)
         loans = plan_loans(streams, acc)
         loans.has_loan &= kind != AK_DORMANT
         orders = plan_orders(streams, acc, loans)

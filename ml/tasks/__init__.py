@@ -41,6 +41,32 @@ class Split:
 
 
 @dataclass(frozen=True)
+class OutOfTime:
+    """Fit on the rows before a cut-off in ``column``, evaluate on the rows from it on.
+
+    ``cutoff`` is an ISO date, or ``latest`` (the latest date that has labelled rows: for
+    a mart of snapshots, fit on the earlier snapshots and evaluate on the latest one).
+    Without a cutoff, the latest ``fraction`` of labelled rows is the later cohort.
+    """
+
+    column: str
+    cutoff: str | None = None
+    fraction: float = 0.2
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """Which mart rows ``ledgerlab score`` scores, and so which population drift compares.
+
+    ``all``: every row. ``out_of_time``: the cohort after the out-of-time cut-off; the
+    deployed model is the one fitted before it. ``unlabelled``: rows whose target is not
+    known yet (in the latest snapshot when the task has a ``snapshot_column``).
+    """
+
+    population: str = "all"
+
+
+@dataclass(frozen=True)
 class Search:
     method: str = "random"  # random | halving
     n_iter: int = 8
@@ -85,6 +111,11 @@ class Task:
     random_state: int = 42
     score_meaning: str = "probability of the target"
     notes: tuple[str, ...] = ()
+    out_of_time: OutOfTime | None = None
+    scoring: Scoring = Scoring()
+    # a mart of several as-of dates: cross-validation and the deployed model use the
+    # latest labelled one; the others serve the out-of-time evaluation
+    snapshot_column: str | None = None
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -103,6 +134,7 @@ class Task:
 
 _ESTIMATORS = {"dummy", "logistic", "hist_gradient_boosting"}
 _STRATEGIES = {"auto", "repeated_cv", "stratified_cv", "time_holdout"}
+_POPULATIONS = {"all", "out_of_time", "unlabelled"}
 
 
 def available_tasks(tasks_dir: Path | None = None) -> list[str]:
@@ -169,6 +201,7 @@ def load_task(name: str, tasks_dir: Path | None = None) -> Task:
         raise TaskConfigError(
             f"{where}: unknown feature_steps {unknown}; known: {', '.join(sorted(known_steps()))}"
         )
+    out_of_time, scoring = _out_of_time_and_scoring(raw, where)
     task = Task(
         name=str(raw.get("name", name)),
         description=str(raw.get("description", "")).strip(),
@@ -195,7 +228,34 @@ def load_task(name: str, tasks_dir: Path | None = None) -> Task:
         random_state=int(raw.get("random_state", 42)),
         score_meaning=str(raw.get("score_meaning", "probability of the target")),
         notes=tuple(raw.get("notes") or ()),
+        out_of_time=out_of_time,
+        scoring=scoring,
+        snapshot_column=raw.get("snapshot_column"),
     )
     if task.name != name:
         raise TaskConfigError(f"{where}: name {task.name!r} differs from the file name {name!r}")
     return task
+
+
+def _out_of_time_and_scoring(raw: dict, where: str) -> tuple[OutOfTime | None, Scoring]:
+    oot_raw = raw.get("out_of_time")
+    out_of_time = None
+    if oot_raw:
+        if not isinstance(oot_raw, dict):
+            raise TaskConfigError(f"{where}: out_of_time must be a mapping with column and cutoff or fraction")
+        unknown = sorted(set(oot_raw) - {"column", "cutoff", "fraction"})
+        if unknown:
+            raise TaskConfigError(f"{where}: out_of_time has unknown key(s) {unknown}")
+        column = _require(oot_raw, "column", f"{where}: out_of_time")
+        cutoff = oot_raw.get("cutoff")
+        fraction = float(oot_raw.get("fraction", 0.2))
+        if not 0 < fraction < 1:
+            raise TaskConfigError(f"{where}: out_of_time.fraction {fraction} is not between 0 and 1")
+        out_of_time = OutOfTime(str(column), None if cutoff is None else str(cutoff), fraction)
+    scoring = Scoring(**(raw.get("scoring") or {}))
+    if scoring.population not in _POPULATIONS:
+        raise TaskConfigError(
+            f"{where}: scoring.population {scoring.population!r} not one of {sorted(_POPULATIONS)}")
+    if scoring.population == "out_of_time" and out_of_time is None:
+        raise TaskConfigError(f"{where}: scoring.population out_of_time needs an out_of_time block")
+    return out_of_time, scoring

@@ -24,13 +24,17 @@ def age_band(age: np.ndarray) -> list[str]:
     return out
 
 
-def loan_features(n: int = 600, seed: int = 0, start: dt.date = dt.date(1994, 1, 1)) -> pl.DataFrame:
-    """A ``marts.loan_features``-shaped frame with ``true_pd`` (dropped before writing the mart)."""
+def loan_features(n: int = 600, seed: int = 0, start: dt.date = dt.date(1994, 1, 1),
+                  income_factor: float = 1.0) -> pl.DataFrame:
+    """A ``marts.loan_features``-shaped frame with ``true_pd`` (dropped before writing the mart).
+
+    ``income_factor`` scales every owner's inflow (a population unlike the default one).
+    """
     rng = np.random.default_rng(seed)
     amount = rng.integers(5_000, 500_000, n).astype(float)
     duration = rng.choice([12, 24, 36, 48, 60], n)
     payment = np.round(amount / duration, 2)
-    inflow = rng.lognormal(10.0, 0.4, n)
+    inflow = rng.lognormal(10.0, 0.4, n) * income_factor
     has_history = rng.random(n) < 0.8
     age = rng.integers(19, 80, n)
     ratio = payment / inflow

@@ -6,6 +6,7 @@ repeat (same code path, a fraction of the time).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -113,32 +114,82 @@ def test_model_folder_latest_pointer_and_inventory(trained):
 
 def test_model_card_is_self_contained(trained):
     html = (trained.home / "reports/models/loan_default/model_card.html").read_text()
-    assert len(re.findall(r"plotly\.js v\d", html)) == 1  # the bundle, inlined once
-    assert not re.search(r"<script[^>]*\bsrc=", html)  # nothing loaded from anywhere
+    assert "<script" not in html  # static SVG figures: no script, nothing loaded from anywhere
+    assert not re.search(r"\b(src|href)=\"?(https?:)?//", html)
+    assert len(re.findall(r"<svg ", html)) >= 5  # ROC, PR, calibration, importance, score distribution
+    assert len(html) < 200_000  # plotly.js alone was 4.9 MB
     assert "Fairness" in html and "oracle" in html and "Limitations" in html
     assert (trained.home / "reports/models/loan_default/model_card.md").read_text().startswith("# Model card")
 
 
-def test_scores_table_has_one_row_per_loan_with_reasons(trained):
+def _later_cohort(trained) -> pl.DataFrame:
+    cutoff = dt.date.fromisoformat(trained.result.metrics["out_of_time"]["cutoff"])
+    return trained.frame.filter(pl.col("loan_date") >= cutoff)
+
+
+def test_out_of_time_is_reported_beside_cross_validation(trained):
+    metrics = json.loads((trained.home / "reports/models/loan_default/metrics.json").read_text())
+    oot = metrics["out_of_time"]
+    later = _later_cohort(trained)
+    # the latest 20 % of the 400 loans by loan_date, cut at a day boundary
+    assert oot["column"] == "loan_date" and oot["n"] == later.height and 70 <= oot["n"] <= 90
+    assert oot["n_train"] + oot["n"] == 400
+    assert oot["train_range"][1] < oot["cutoff"] <= oot["evaluate_range"][0]
+    assert oot["positives"] == int(later["is_default"].sum())
+    for key in ("roc_auc", "pr_auc", "brier", "calibration_slope", "calibration_intercept"):
+        assert isinstance(oot[key], float), key
+    assert 0.5 < oot["roc_auc"] <= 1 and 0 < oot["brier"] < 0.25
+    assert oot["roc_auc_gap"] == pytest.approx(metrics["roc_auc"] - oot["roc_auc"])
+    assert "out of time" in " ".join(trained.result.lines())
+    assert metrics["evaluation"]["selection_figure"] == "cross_validation"
+    # the deployed model is the one fitted before the cut-off; it scores the later cohort
+    assert metrics["deployed_model"]["rows"] == oot["n_train"]
+    assert metrics["deployed_model"]["scoring_population"]["population"] == "out_of_time"
+    # metrics.json is the same in the model folder and in reports/
+    folder = trained.home / "models/loan_default" / metrics["model_version"]
+    assert (folder / "metrics.json").read_bytes() == (trained.home / "reports/models/loan_default/metrics.json").read_bytes()
+    card = (trained.home / "reports/models/loan_default/model_card.html").read_text()
+    assert "Out-of-time validation" in card and f"{oot['roc_auc']:.3f}" in card
+
+
+def test_scores_table_holds_the_later_cohort_with_reasons(trained):
     con = duckdb.connect(str(trained.warehouse), read_only=True)
     try:
         scores = con.sql("select * from ml.scores_loan_default").pl()
     finally:
         con.close()
-    assert scores.height == 400
+    later = _later_cohort(trained)
+    assert scores.height == later.height
     assert scores.columns == ["loan_id", "score", "decile", "reason_1", "reason_2", "reason_3",
                               "model_version", "scored_at"]
-    assert scores["loan_id"].n_unique() == 400
+    assert sorted(scores["loan_id"].to_list()) == sorted(later["loan_id"].to_list())
     assert scores["decile"].min() >= 1 and scores["decile"].max() <= 10
     top = scores.sort("score", descending=True).head(20)
     assert top["reason_1"].null_count() == 0
     drift = json.loads((trained.home / "reports/models/loan_default/drift.json").read_text())
-    assert drift["score"]["psi"] < 0.1  # same population as training
+    assert drift["population"]["population"] == "out_of_time" and drift["population"]["rows"] == later.height
+    assert drift["score"]["psi"] > 0  # two different populations (80 rows: too few to judge the size)
     assert any("PSI" in line for line in trained.scored.lines())
 
 
+def test_drift_rises_under_a_shift_and_not_without(trained):
+    """The trained model's training population against fresh later cohorts: PSI > 0.1 when
+    income is shifted, < 0.1 when it is not (the thresholds of ml.drift)."""
+    from ml import artifacts
+    from ml.score import drift_report, score_frame
+
+    model, metadata = artifacts.load_model("loan_default")
+    psi = {}
+    for factor in (1.0, 2.5):
+        rows = synthetic_marts.loan_features(3000, seed=21, income_factor=factor).drop("true_pd")
+        scored, x, _ = score_frame(model, metadata, rows, "test")
+        report = drift_report(metadata, x, scored.get_column("score").to_numpy())
+        psi[factor] = max([report["score"]["psi"], *[f["psi"] for f in report["features"]]])
+    assert psi[1.0] < 0.1 < psi[2.5], psi
+
+
 def test_predict_file_matches_the_warehouse_scores(trained, tmp_path):
-    rows = trained.frame.drop("true_pd").head(25)
+    rows = _later_cohort(trained).drop("true_pd").head(25)
     path = tmp_path / "rows.parquet"
     rows.write_parquet(path)
     out = predict_file("loan_default", path)
