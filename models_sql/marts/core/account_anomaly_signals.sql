@@ -351,11 +351,11 @@ final as (
         -- the account's strongest event on this signal
         cast(event_date as date) as event_date,
         cast(observed_value as double) as observed_value,
-        cast(baseline_value as double) as baseline_value,
+        cast(round(baseline_value, 6) as double) as baseline_value,
         cast(n_history as bigint) as n_history,
 
-        -- surprise against the account's own baseline, -log10 probability
-        cast(evidence as double) as evidence
+        -- surprise against the account's own baseline, -log10 probability (6 decimals: stable across engines)
+        cast(round(evidence, 6) as double) as evidence
     from strongest_per_account
 
 )
