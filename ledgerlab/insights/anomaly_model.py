@@ -190,28 +190,36 @@ SIGNAL_WORDS = {
 }
 REFERENCE_SHARE = 0.001  # each baseline signal is anchored at the bank's 1-in-1,000 account ...
 REFERENCE_MIN_ACCOUNTS = 10  # ... or its 10th most extreme account when the bank is small
+SCREENING_DISCOUNT = 1.0  # rules and forest: rank-based screening scores count one order of magnitude less
 
 
 def anchored_evidence(evidence: np.ndarray, reference_share: float = REFERENCE_SHARE) -> np.ndarray:
-    """Baseline evidence (-log10 p under the account's own history) anchored on the bank.
+    """Baseline evidence (-log10 p under the account's own history) calibrated on the bank.
 
     Per-account null models are never exactly right (real new counterparties cluster, amounts
-    have heavier tails than a normal), and each signal looks at many events per account, so its
-    -log10 p is off by a signal-specific offset. The bank's own accounts measure that offset: the
-    account at the (1 - reference_share) quantile of the signal is put at its rarity,
-    -log10(reference_share) (3 for the 1-in-1,000 account), and every account keeps its distance
-    from it in the signal's own log-probability units: ``e - q - log10(reference_share)``,
-    floored at 0. On a small bank the reference is the REFERENCE_MIN_ACCOUNTS-th most extreme
-    account instead (a quantile through the few planted extremes would measure them, not the
-    bank). Unlike a rank, the result does not saturate: an account far beyond the bank's
-    ordinary extremes keeps saying so.
+    have heavier tails than a normal) and each signal looks at many events per account, so a
+    signal's -log10 p is off by its own offset and slope. The bank's accounts measure both: with
+    s_hi = reference_share (or REFERENCE_MIN_ACCOUNTS / n on a small bank, where a quantile through
+    the few planted extremes would measure them, not the bank) and s_lo = 10 x s_hi, the accounts
+    at the (1 - s_hi) and (1 - s_lo) quantiles q_hi and q_lo get their rarities -log10 s_hi (3)
+    and -log10 s_lo (2). Up to q_hi an account gets its empirical rarity (the share of accounts at
+    least as extreme); beyond it the exponential tail through those two points,
+    ``-log10 s_hi + (e - q_hi) x slope`` with slope = 1 / (q_hi - q_lo), capped at 1: an event
+    never counts more than its own log-probability. Unlike a rank this does not saturate, so an
+    account far beyond the bank's ordinary extremes keeps saying so, and signals with different
+    scales become comparable.
     """
     e = np.nan_to_num(np.asarray(evidence, dtype=float), nan=0.0)
-    if e.size == 0:
+    n = e.size
+    if n == 0:
         return e
-    reference_share = min(max(reference_share, REFERENCE_MIN_ACCOUNTS / e.size), 1.0)
-    q = float(np.quantile(e, 1.0 - reference_share))
-    return np.maximum(e - q - math.log10(reference_share), 0.0)
+    s_hi = min(max(reference_share, REFERENCE_MIN_ACCOUNTS / n), 1.0)
+    s_lo = min(10.0 * s_hi, 1.0)
+    q_hi = float(np.quantile(e, 1.0 - s_hi))
+    q_lo = float(np.quantile(e, 1.0 - s_lo))
+    top = -math.log10(s_hi)
+    slope = min(math.log10(s_lo / s_hi) / (q_hi - q_lo), 1.0) if q_hi > q_lo else 1.0
+    return np.where(e > q_hi, top + (e - q_hi) * slope, np.minimum(rarity(e), top))
 
 
 def rarity(values: np.ndarray) -> np.ndarray:
@@ -257,7 +265,12 @@ def signal_evidence(signals: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame:
 
 
 def rule_evidence(candidates: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame:
-    """Long frame as :func:`signal_evidence` from the SQL rules: per rule, each account's strongest |score|."""
+    """Long frame as :func:`signal_evidence` from the SQL rules: per rule, each account's strongest |score|.
+
+    A rule's evidence is the account's rarity on it (-log10 of the share of accounts at least as
+    extreme) less SCREENING_DISCOUNT: the rules' scores are not probabilities, only ranks, and the
+    bank's most extreme account on any of them is often a benign oddity.
+    """
     base = pl.DataFrame({"account_id": accounts.cast(pl.Int64).unique().sort()})
     parts = []
     for rule in sorted(RULE_WORDS):
@@ -271,7 +284,8 @@ def rule_evidence(candidates: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame
             "account_id": full["account_id"],
             "detector": f"rule:{rule}",
             "raw": full["strength"],
-            "evidence": np.where(fired, rarity(full["strength"].to_numpy()), 0.0),
+            "evidence": np.where(fired, np.maximum(rarity(full["strength"].to_numpy()) - SCREENING_DISCOUNT, 0.0),
+                                 0.0),
             "event_date": full["event_date"].cast(pl.Date),
             "reason": pl.Series([RULE_WORDS[rule] if f else None for f in fired], dtype=pl.String),
         }))
@@ -279,12 +293,15 @@ def rule_evidence(candidates: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame
 
 
 def model_evidence(model: pl.DataFrame) -> pl.DataFrame:
-    """Long frame as :func:`signal_evidence` from the IsolationForest scores (:func:`isolation_scores`)."""
+    """Long frame as :func:`signal_evidence` from the IsolationForest scores (:func:`isolation_scores`).
+
+    Rarity of the forest score less SCREENING_DISCOUNT, as for the rules.
+    """
     return pl.DataFrame({
         "account_id": model["account_id"].cast(pl.Int64),
         "detector": "isolation_forest",
         "raw": model["model_score"],
-        "evidence": rarity(model["model_score"].to_numpy()),
+        "evidence": np.maximum(rarity(model["model_score"].to_numpy()) - SCREENING_DISCOUNT, 0.0),
         "event_date": pl.Series([None] * model.height, dtype=pl.Date),
         "reason": model["model_reason"] + " (" + model["model_month"] + ")",
     })

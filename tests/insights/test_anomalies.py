@@ -59,24 +59,29 @@ def test_isolation_forest_finds_planted_anomalies_and_is_seeded():
     assert "months" in reasons[104]
 
 
-def test_anchored_evidence_puts_the_reference_account_at_its_rarity_and_does_not_saturate():
+def test_anchored_evidence_follows_the_banks_tail_beyond_its_1_in_1000_account():
     rng = np.random.default_rng(0)
     e = np.concatenate([rng.exponential(1.0, 9_996), [20.0, 30.0, 40.0, 41.0]])
-    out = am.anchored_evidence(e)  # 10,000 accounts: reference = the 1-in-1,000 quantile
-    q = np.quantile(e, 0.999)
-    assert out[-4] == pytest.approx(20.0 - q + 3.0)
-    # keeps the distances in the signal's own units beyond the bank's extremes
-    assert out[-1] - out[-2] == pytest.approx(1.0)
-    assert out[-1] - out[-4] == pytest.approx(21.0)
-    assert (out >= 0).all() and out[np.argsort(e)].tolist() == sorted(out.tolist())
+    out = am.anchored_evidence(e)  # 10,000 accounts: the 1-in-1,000 and 1-in-100 accounts set the tail
+    q_hi, q_lo = np.quantile(e, 0.999), np.quantile(e, 0.99)
+    slope = 1.0 / (q_hi - q_lo)
+    assert slope < 1.0
+    assert out[-4] == pytest.approx(3.0 + (20.0 - q_hi) * slope)
+    # does not saturate: distances beyond the bank's extremes are kept, on the tail's slope
+    assert out[-1] - out[-2] == pytest.approx(slope)
+    assert out[-1] > out[-2] > out[-3] > out[-4] > 3.0
+    # up to the reference account: the empirical rarity
+    assert out[np.argmin(e)] == pytest.approx(0.0)
+    assert (out >= 0).all() and out[np.argsort(e, kind="stable")].tolist() == sorted(out.tolist())
 
 
-def test_anchored_evidence_on_a_small_bank_anchors_on_the_tenth_account():
-    e = np.arange(100, dtype=float)  # 100 accounts: 1-in-1,000 would be inside the planted extremes
-    out = am.anchored_evidence(e)
-    q = np.quantile(e, 1 - 10 / 100)
-    assert out[-1] == pytest.approx(99 - q + 1.0)
+def test_anchored_evidence_slope_is_capped_and_small_banks_anchor_on_the_tenth_account():
+    e = np.arange(100, dtype=float) / 100.0  # a tail steeper than its own log-probabilities
+    out = am.anchored_evidence(np.append(e, 50.0))
+    q_hi = np.quantile(np.append(e, 50.0), 1 - 10 / 101)
+    assert out[-1] == pytest.approx(-np.log10(10 / 101) + (50.0 - q_hi) * 1.0)  # slope capped at 1
     assert am.anchored_evidence(np.array([])).size == 0
+    assert am.anchored_evidence(np.zeros(50)).tolist() == [0.0] * 50
 
 
 def test_rarity_counts_ties_as_at_least_as_extreme():
@@ -132,9 +137,10 @@ def test_rule_evidence_uses_each_rules_strongest_event_and_zero_when_silent():
     })
     ev = am.rule_evidence(cands, pl.Series("account_id", list(range(1, 101))))
     amount = ev.filter(pl.col("detector") == "rule:amount_robust_z").sort("account_id")
-    assert amount["evidence"][0] == pytest.approx(2.0)  # |-40| is the most extreme of 100 accounts
+    # |-40| is the most extreme of 100 accounts: rarity 2, less the screening discount
+    assert amount["evidence"][0] == pytest.approx(2.0 - am.SCREENING_DISCOUNT)
     assert amount["event_date"][0] == dt.date(1997, 2, 1)
-    assert amount["evidence"][1] == pytest.approx(-np.log10(2 / 100))
+    assert amount["evidence"][1] == pytest.approx(-np.log10(2 / 100) - am.SCREENING_DISCOUNT)
     assert amount["evidence"][2] == 0.0 and amount["reason"][2] is None
 
 
