@@ -250,7 +250,8 @@ def signal_evidence(signals: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame:
         full = base.join(one, on="account_id", how="left").with_columns(pl.col("evidence").fill_null(0.0))
         calibrated = anchored_evidence(full["evidence"].to_numpy())
         reasons = [
-            SIGNAL_WORDS[name].format(obs=o, base=b) if o is not None and b is not None else None
+            SIGNAL_WORDS[name].format(obs=o, base=b).replace("last 1 months", "last month")
+            if o is not None and b is not None else None
             for o, b in zip(full["observed_value"].to_list(), full["baseline_value"].to_list(), strict=True)
         ]
         parts.append(pl.DataFrame({

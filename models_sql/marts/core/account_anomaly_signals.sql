@@ -21,7 +21,8 @@
       first var('anomaly_new_counterparty_settling_days') days, when orders are
       set up), against the account's own rate of new counterparties outside
       that window: a Poisson tail, evidence = -log10 P(N = x) + log10(1 -
-      lambda / (x + 1)), a lower bound of -log10 P(N >= x);
+      lambda / (x + 1)), a lower bound of -log10 P(N >= x); windows with fewer
+      than var('anomaly_burst_min_new_counterparties') (the rule's burst) score 0;
     - dormancy: days without any transaction between two active days, against
       the account's rate of active days outside the gap: evidence =
       rate x (gap - 1) / ln 10 = -log10 P(no active day in the silent days).
@@ -265,6 +266,8 @@ new_counterparty_scored as (
         expected_in_window as baseline_value,
         n_first_seen as n_history,
         case
+            -- fewer than a burst (as the rule defines it) is not one, however rare for the account
+            when n_in_window < {{ var('anomaly_burst_min_new_counterparties') }} then 0.0
             when expected_in_window >= n_in_window + 1 then 0.0
             else greatest(
                 -(n_in_window * ln(expected_in_window) - expected_in_window - lgamma(n_in_window + 1)) / ln(10)
