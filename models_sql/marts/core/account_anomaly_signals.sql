@@ -179,15 +179,15 @@ income_scored as (
         case
             when months_without <= 0 then 0.0
             else greatest((
-                n_income_months * ln((span_months + months_without) / span_months)
-                + case
-                    when span_months > n_income_months
-                        then (span_months - n_income_months) * ln(1 - n_income_months / span_months)
-                    else 0.0
-                end
-                - (span_months + months_without - n_income_months)
-                * ln(1 - n_income_months / (span_months + months_without))
-            ) / ln(10), 0.0)
+                    n_income_months * ln((span_months + months_without) / span_months)
+                    + case
+                        when span_months > n_income_months
+                            then (span_months - n_income_months) * ln(1 - n_income_months / span_months)
+                        else 0.0
+                    end
+                    - (span_months + months_without - n_income_months)
+                    * ln(1 - n_income_months / (span_months + months_without))
+                ) / ln(10), 0.0)
         end as evidence
     from income_rates
 
@@ -201,7 +201,7 @@ first_payments_to_counterparty as (
         trans_id,
         trans_date
     from transactions
-    where direction = 'debit' and counterparty_account is not null and counterparty_account <> '0'
+    where direction = 'debit' and counterparty_account is not null and counterparty_account != '0'
     qualify
         row_number() over (
             partition by account_id, counterparty_bank, counterparty_account
@@ -270,10 +270,10 @@ new_counterparty_scored as (
             when n_in_window < {{ var('anomaly_burst_min_new_counterparties') }} then 0.0
             when expected_in_window >= n_in_window + 1 then 0.0
             else greatest(
-                -(n_in_window * ln(expected_in_window) - expected_in_window - lgamma(n_in_window + 1)) / ln(10)
-                + log10(1 - expected_in_window / (n_in_window + 1)),
-                0.0
-            )
+                    -(n_in_window * ln(expected_in_window) - expected_in_window - lgamma(n_in_window + 1)) / ln(10)
+                    + log10(1 - expected_in_window / (n_in_window + 1)),
+                    0.0
+                )
         end as evidence
     from new_counterparty_rates
 
