@@ -204,7 +204,9 @@ def _detector_map(ctx: Context, s: Section, evidence: pl.DataFrame, top_ids: set
     size = [11 if (a in kinds or a in top_ids) else 5 for a in ids]
     hover = [f"account {a}" + (f" — injected: {kinds[a]}" if a in kinds else "") for a in ids]
     fig = go.Figure(go.Scattergl(
-        x=per_account["baselines"], y=per_account["other"], mode="markers",
+        # plain rounded lists: numpy arrays would be embedded as base64 blobs, unreadable and larger
+        x=[round(v, 3) for v in per_account["baselines"].to_list()],
+        y=[round(v, 3) for v in per_account["other"].to_list()], mode="markers",
         marker=dict(color=colour, symbol=symbol, size=size, line=dict(width=0.5, color="white")),
         text=hover, hovertemplate="%{text}<br>baselines %{x:.1f}<br>rules / forest %{y:.1f}<extra></extra>"))
     styled(fig, title="Evidence per account: own-history baselines vs rules and forest",
