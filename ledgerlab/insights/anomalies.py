@@ -1,4 +1,4 @@
-"""Anomalies: SQL rules + IsolationForest fused into one ranked list, scored against truth when known."""
+"""Anomalies: own-history baselines, SQL rules and IsolationForest as one ranked list, scored against truth."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from ledgerlab.insights.charts import OKABE_ITO, styled, table_block
 from ledgerlab.insights.sections import Context, Finding, Section
 
 TOP_SHOWN = 20
-FUSION = "max_rank"
 
 ACCOUNT_MONTH_SQL = """
 with tx as (
@@ -73,6 +72,14 @@ def truth_path(ctx: Context) -> Path | None:
     return None
 
 
+def _group(detector: str) -> str:
+    if detector.startswith("rule:"):
+        return "rules"
+    if detector == "isolation_forest":
+        return "forest"
+    return "baselines"
+
+
 def build(ctx: Context) -> Section:
     s = Section("anomalies", "Anomalies")
     if not ctx.require(s, "marts", "fct_transactions"):
@@ -86,34 +93,42 @@ def build(ctx: Context) -> Section:
     features = am.behaviour_features(account_months, data_end)
     with threadpool_limits(limits=1):
         model = am.isolation_scores(features, seed=ctx.seed)
-    n_accounts = model.height
-
-    rules = None
+    accounts = model["account_id"]
+    parts = {"forest": am.model_evidence(model)}
+    rule_counts = None
     if ctx.require(s, "marts", "transaction_anomaly_candidates"):
         candidates = wh.query("select account_id, rule, score, event_date from marts.transaction_anomaly_candidates")
-        rules = am.rule_scores(candidates, n_accounts)
+        parts["rules"] = am.rule_evidence(candidates, accounts)
         rule_counts = candidates.group_by("rule").agg(pl.len().alias("events"),
                                                       pl.col("account_id").n_unique().alias("accounts"))
-    ranked = am.fuse(model, rules, method=FUSION)
+    if ctx.require(s, "marts", "account_anomaly_signals"):
+        signals = wh.query("select account_id, signal, event_date, observed_value, baseline_value, evidence "
+                           "from marts.account_anomaly_signals")
+        parts["baselines"] = am.signal_evidence(signals, accounts)
+    evidence = pl.concat(list(parts.values()))
+    ranked = am.combine(evidence)
+    n_accounts = ranked.height
+    detectors_used = [name for name in ("baselines", "rules", "forest") if name in parts]
 
-    s.para("Method: two detectors, one list. <b>Rules</b> (SQL, <code>marts.transaction_anomaly_candidates</code>): "
-           "per-account robust z-scores (median / MAD) of amounts and monthly flows, dormancy followed by "
-           "activity, bursts of new counterparties; each account's strongest rule is turned into a rarity "
-           "(−log10 of the share of accounts at least as extreme on that rule). <b>Model</b>: "
-           "IsolationForests (200 trees each, seeded) on account-month behaviour features — months since the "
-           "previous activity, the largest payment against the account's typical payment, payments to "
-           "never-paid counterparties, months without the account's regular income — each taken at the "
-           "account's most extreme month, one forest per feature; an account scores its most isolated "
-           "feature. <b>Fusion</b>: accounts are ranked by the larger of their two "
-           "percentile ranks (the more confident detector), ties broken by the mean rank."
-           if rules is not None else
-           "Method: IsolationForests (one per behaviour feature, seeded) on account-month behaviour "
-           "features, each at the account's most extreme month. The SQL rules are missing, so the ranking is the model's alone.")
+    s.para(
+        "Method: one score from three kinds of detector. <b>Baselines</b> (SQL, "
+        "<code>marts.account_anomaly_signals</code>): each account against its own history — a cash "
+        "withdrawal's robust z-score against the account's usual withdrawals (and its rarity in the bank), a "
+        "change point where regular income stops for good, first-seen counterparties crowded into a few days "
+        "against the account's own rate of new ones, days without any movement against its usual activity; "
+        "each says how improbable the event is for that account (−log10 p) and is anchored on the bank's "
+        "1-in-1,000 account. <b>Rules</b> (SQL, <code>marts.transaction_anomaly_candidates</code>) and an "
+        "<b>IsolationForest</b> (one per account-month behaviour feature, seeded) add their rarity among "
+        "the accounts (−log10 of the share at least as extreme). An account's score is its strongest "
+        "evidence (5 ≈ rarer than 1 in 100,000), and the table names that detector, the event and its date."
+        + ("" if len(detectors_used) == 3 else
+           f" Only {', '.join(detectors_used)} could be used here: the other marts are missing."))
 
     truth_file = truth_path(ctx)
     truth = pl.read_parquet(truth_file) if truth_file is not None else None
-    payload: dict = {"available": True, "fusion": FUSION if rules is not None else "model_only",
-                     "n_accounts_scored": n_accounts, "rules_available": rules is not None,
+    payload: dict = {"available": True, "method": "max_anchored_evidence", "detectors": detectors_used,
+                     "n_accounts_scored": n_accounts, "rules_available": "rules" in parts,
+                     "baselines_available": "baselines" in parts,
                      "truth_source": str(truth_file) if truth_file else None}
 
     ids = ranked["account_id"].to_list()
@@ -121,12 +136,9 @@ def build(ctx: Context) -> Section:
         truth = truth.with_columns(pl.col("account_id").cast(pl.Int64))
         score = am.score_against_truth(ids, truth)
         variants = {"combined": score}
-        variants["model only"] = am.score_against_truth(
-            model.sort(["model_score", "account_id"], descending=[True, False])["account_id"].to_list(), truth)
-        if rules is not None:
-            rule_only = am.fuse(model.with_columns(pl.lit(0.0).alias("model_score")), rules, method="max_rank")
-            rule_only = (rule_only.sort(["rule_score", "account_id"], descending=[True, False]))
-            variants["rules only"] = am.score_against_truth(rule_only["account_id"].to_list(), truth)
+        for name in detectors_used:
+            alone = am.combine(parts[name])
+            variants[f"{name} only"] = am.score_against_truth(alone["account_id"].to_list(), truth)
         s.html('<h3 id="anomalies-truth">How well it finds the injected anomalies</h3>')
         s.para(f"This data is generated, with {score.k} accounts given an anomaly on purpose "
                f"(<code>{html.escape(truth_file.name)}</code>). With k = {score.k} (the number injected), "
@@ -168,65 +180,76 @@ def build(ctx: Context) -> Section:
             + ", ".join(str(a) for a in top["account_id"].to_list()) + ".", "anomalies-top", priority=35))
 
     k_show = payload.get("k") or 10
-    if rules is not None:
-        _detector_map(ctx, s, ranked, set(ids[:k_show]), kinds, k_show)
-    _top_table(ctx, s, ranked, kinds, k_show, rule_counts if rules is not None else None, payload)
+    _detector_map(ctx, s, evidence, set(ids[:k_show]), kinds, k_show)
+    _top_table(s, ranked, kinds, k_show, rule_counts, payload)
     ctx.shared["anomalies_json"] = payload
     return s
 
 
-def _detector_map(ctx: Context, s: Section, ranked: pl.DataFrame, top_ids: set, kinds: dict, k_show: int) -> None:
-    """Every account by its percentile rank on the model and on the rules."""
-    colour = [OKABE_ITO["vermillion"] if a in top_ids else "#b8c2cc" for a in ranked["account_id"]]
-    symbol = ["diamond" if a in kinds else "circle" for a in ranked["account_id"]]
-    size = [11 if (a in kinds or a in top_ids) else 5 for a in ranked["account_id"]]
-    hover = [f"account {a}" + (f" — injected: {kinds[a]}" if a in kinds else "") for a in ranked["account_id"]]
+def _detector_map(ctx: Context, s: Section, evidence: pl.DataFrame, top_ids: set, kinds: dict, k_show: int) -> None:
+    """Every account by its strongest baseline evidence and its strongest rule / forest evidence."""
+    per_account = (evidence.with_columns(pl.col("detector").map_elements(_group, return_dtype=pl.String).alias("g"))
+                   .with_columns(pl.when(pl.col("g") == "baselines").then(pl.lit("baselines"))
+                                 .otherwise(pl.lit("other")).alias("g"))
+                   .group_by("account_id", "g").agg(pl.col("evidence").max())
+                   .pivot(on="g", index="account_id", values="evidence")
+                   .sort("account_id"))
+    for col in ("baselines", "other"):
+        if col not in per_account.columns:
+            per_account = per_account.with_columns(pl.lit(0.0).alias(col))
+    per_account = per_account.fill_null(0.0)
+    ids = per_account["account_id"].to_list()
+    colour = [OKABE_ITO["vermillion"] if a in top_ids else "#b8c2cc" for a in ids]
+    symbol = ["diamond" if a in kinds else "circle" for a in ids]
+    size = [11 if (a in kinds or a in top_ids) else 5 for a in ids]
+    hover = [f"account {a}" + (f" — injected: {kinds[a]}" if a in kinds else "") for a in ids]
     fig = go.Figure(go.Scattergl(
-        x=100 * ranked["model_rank_pct"], y=100 * ranked["rule_rank_pct"], mode="markers",
+        # plain rounded lists: numpy arrays would be embedded as base64 blobs, unreadable and larger
+        x=[round(v, 3) for v in per_account["baselines"].to_list()],
+        y=[round(v, 3) for v in per_account["other"].to_list()], mode="markers",
         marker=dict(color=colour, symbol=symbol, size=size, line=dict(width=0.5, color="white")),
-        text=hover, hovertemplate="%{text}<br>model percentile %{x:.1f}<br>rule percentile %{y:.1f}<extra></extra>"))
-    styled(fig, title="Two detectors: model vs rules", x_title="IsolationForest percentile rank (%)",
-           y_title="SQL rule percentile rank (%)", height=420)
+        text=hover, hovertemplate="%{text}<br>baselines %{x:.1f}<br>rules / forest %{y:.1f}<extra></extra>"))
+    styled(fig, title="Evidence per account: own-history baselines vs rules and forest",
+           x_title="strongest baseline evidence (−log10 p, anchored)",
+           y_title="strongest rule / forest rarity (−log10 share)", height=420)
     s.html('<h3 id="anomalies-map">Where the flagged accounts sit</h3>')
     s.html(ctx.figures.block(
         fig, div_id="fig-anomaly-map",
-        caption=(f"Every account by its percentile rank on the model (x) and on the rules (y). The top {k_show} "
-                 "of the combined ranking are in vermillion" + (", injected anomalies are diamonds." if kinds
-                                                                 else ".")
-                 + " Accounts in the top-right corner look unusual to both detectors."),
-        source="marts.transaction_anomaly_candidates + IsolationForest on marts.fct_transactions account-months"))
+        caption=(f"Every account by its strongest evidence from its own-history baselines (x) and from the SQL "
+                 f"rules and the IsolationForest (y). The top {k_show} of the combined ranking are in vermillion"
+                 + (", injected anomalies are diamonds." if kinds else ".")),
+        source="marts.account_anomaly_signals, marts.transaction_anomaly_candidates, IsolationForest on "
+               "marts.fct_transactions account-months"))
 
 
-def _top_table(ctx: Context, s: Section, ranked: pl.DataFrame, kinds: dict, k_show: int,
+def _top_table(s: Section, ranked: pl.DataFrame, kinds: dict, k_show: int,
                rule_counts: pl.DataFrame | None, payload: dict) -> None:
     shown = ranked.head(max(TOP_SHOWN, k_show))
     rows = []
     for r in shown.iter_rows(named=True):
-        rule_text = (f"{am.RULE_WORDS.get(r['rule'], r['rule'])} ({r['rule_date']})"
-                     if r.get("rule") else "no rule fired")
-        model_text = (f"{r['model_reason']} ({r['model_month']})" if r["model_rank_pct"] >= 0.99
-                      else "nothing unusual")
-        row = [r["rank"], str(r["account_id"]), f"{100 * r['model_rank_pct']:.1f} / {100 * r['rule_rank_pct']:.1f}",
-               model_text, rule_text]
+        when = f" ({r['event_date']})" if r["event_date"] is not None else ""
+        also = ", ".join(d.removeprefix("rule:") for d in r["also"]) or "–"
+        row = [r["rank"], str(r["account_id"]), f"{r['score']:.1f}", r["detector"].removeprefix("rule:"),
+               f"{r['reason']}{when}", also]
         if kinds:
             row.append(kinds.get(r["account_id"], "–"))
         rows.append(row)
-    columns = ["rank", "account", "percentile: model / rules", "model: strongest signal (month)",
-               "rules: strongest signal"]
+    columns = ["rank", "account", "evidence", "strongest detector", "why (when)", "also rare on"]
     if kinds:
         columns.append("injected kind")
     s.html('<h3 id="anomalies-top">Accounts to review first</h3>')
     s.html(table_block(columns, rows, caption=f"Top {len(rows)} accounts of the combined ranking",
-                       source="marts.transaction_anomaly_candidates; IsolationForest on marts.fct_transactions",
-                       numeric=[True, True, True, False, False] + ([False] if kinds else [])))
+                       source="marts.account_anomaly_signals; marts.transaction_anomaly_candidates; "
+                              "IsolationForest on marts.fct_transactions",
+                       numeric=[True, True, True, False, False, False] + ([False] if kinds else []),
+                       table_id="anomaly-top"))
     if rule_counts is not None:
         s.html(table_block(["rule", "events flagged", "accounts"], rule_counts.sort("rule").rows(),
                            caption="What the SQL rules flagged", source="marts.transaction_anomaly_candidates",
                            numeric=[False, True, True]))
 
     payload["top_accounts"] = [
-        {"rank": r["rank"], "account_id": r["account_id"], "combined": r["combined"],
-         "model_score": r["model_score"], "model_reason": r["model_reason"], "model_month": r["model_month"],
-         "rule": r.get("rule"), "rule_date": r.get("rule_date"), "rule_score": r.get("rule_score"),
-         "injected_kind": kinds.get(r["account_id"])}
+        {"rank": r["rank"], "account_id": r["account_id"], "score": r["score"], "detector": r["detector"],
+         "reason": r["reason"], "event_date": str(r["event_date"]) if r["event_date"] is not None else None,
+         "also": list(r["also"]), "injected_kind": kinds.get(r["account_id"])}
         for r in shown.iter_rows(named=True)]

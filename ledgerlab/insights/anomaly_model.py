@@ -1,8 +1,12 @@
-"""Account anomaly scoring: account-month behaviour features, IsolationForest, rank fusion, scoring.
+"""Account anomaly scoring: per-account baselines, SQL rules and an IsolationForest on one evidence scale.
 
 Pure functions on Polars frames (no I/O), so each step is tested on tiny
 frames in tests/insights/test_anomalies.py. The report module
-(:mod:`ledgerlab.insights.anomalies`) feeds them from the marts.
+(:mod:`ledgerlab.insights.anomalies`) feeds them from the marts: the baseline
+signals of ``marts.account_anomaly_signals``, the rule events of
+``marts.transaction_anomaly_candidates`` and account-month features for the
+forest. Every detector's output becomes *evidence* in log10 units, and an
+account's score is its strongest evidence (docs/INSIGHTS_METHODS.md).
 """
 
 from __future__ import annotations
@@ -127,44 +131,6 @@ def _reason(row: dict) -> str:
     return MODEL_FEATURES[name].format(v=v, x=math.exp(v)).replace("for 1 months", "for 1 month")
 
 
-def percentile_rank(values: np.ndarray) -> np.ndarray:
-    """Average-rank percentile in (0, 1]; higher value = higher rank."""
-    from scipy.stats import rankdata
-
-    return rankdata(values, method="average") / len(values)
-
-
-def fuse(model: pl.DataFrame, rules: pl.DataFrame | None, *, method: str = "max_rank") -> pl.DataFrame:
-    """One ranked list of accounts from the model score and (when present) the rule score.
-
-    ``model``: account_id, model_score; ``rules``: account_id, rule_score (accounts without a
-    fired rule score 0). ``max_rank``: an account ranks by the more confident of the two detectors
-    (the larger percentile rank), ties broken by the mean rank; ``mean_rank``: plain rank average.
-    """
-    frame = model
-    if rules is not None and rules.height:
-        frame = frame.join(rules, on="account_id", how="full", coalesce=True)
-    else:
-        frame = frame.with_columns(pl.lit(0.0).alias("rule_score"))
-    frame = frame.with_columns(pl.col("model_score").fill_null(frame["model_score"].min()),
-                               pl.col("rule_score").fill_null(0.0))
-    r_model = percentile_rank(frame["model_score"].to_numpy())
-    r_rule = percentile_rank(frame["rule_score"].to_numpy())
-    has_rules = rules is not None and rules.height > 0
-    if not has_rules:
-        combined, tie = r_model, r_model
-    elif method == "mean_rank":
-        combined, tie = (r_model + r_rule) / 2, r_model
-    elif method == "max_rank":
-        combined, tie = np.maximum(r_model, r_rule), (r_model + r_rule) / 2
-    else:
-        raise ValueError(f"unknown fusion method {method!r}")
-    frame = frame.with_columns(pl.Series("model_rank_pct", r_model), pl.Series("rule_rank_pct", r_rule),
-                               pl.Series("combined", combined), pl.Series("_tie", tie))
-    frame = frame.sort(["combined", "_tie", "account_id"], descending=[True, True, False]).drop("_tie")
-    return frame.with_row_index("rank", offset=1)
-
-
 @dataclass(frozen=True)
 class TruthScore:
     k: int
@@ -211,28 +177,157 @@ RULE_WORDS = {
 }
 
 
-def rule_scores(candidates: pl.DataFrame, n_accounts: int) -> pl.DataFrame:
-    """One rule score per account from the SQL candidates (account_id, rule, score, event_date).
+# ---------------------------------------------------------------------------
+# One score: per-account baselines (marts.account_anomaly_signals), the rules and the forest,
+# each put on one evidence scale by the tail of its own distribution over the bank's accounts.
 
-    The rules' scores live on different scales (robust z, days, counts), so each account's
-    strongest |score| per rule becomes a rarity: −log10 of the share of all accounts at least that
-    extreme on that rule (accounts the rule never flagged count as below). The account's rule score
-    is its rarest rule; ``rules_fired`` and the rule and date of that strongest signal explain it.
+SIGNAL_WORDS = {
+    "cash_withdrawal_size": "a cash withdrawal of {obs:,.0f} CZK against a usual {base:,.0f} CZK",
+    "income_stop": "regular income stopped: none for the last {obs:.0f} months, after {base:.0%} of months with one",
+    "new_counterparty_burst": "{obs:.0f} payments to counterparties never paid before within a few days "
+                              "(usual: {base:.2f} in such a window)",
+    "dormancy": "no movement at all for {obs:.0f} days (usually one active day every {base:.1f} days)",
+}
+REFERENCE_SHARE = 0.001  # each baseline signal is anchored at the bank's 1-in-1,000 account ...
+REFERENCE_MIN_ACCOUNTS = 10  # ... or its 10th most extreme account when the bank is small
+SCREENING_DISCOUNT = 1.0  # rules and forest: rank-based screening scores count one order of magnitude less
+
+
+def anchored_evidence(evidence: np.ndarray, reference_share: float = REFERENCE_SHARE) -> np.ndarray:
+    """Baseline evidence (-log10 p under the account's own history) calibrated on the bank.
+
+    Per-account null models are never exactly right (real new counterparties cluster, amounts
+    have heavier tails than a normal) and each signal looks at many events per account, so a
+    signal's -log10 p is off by its own offset and slope. The bank's accounts measure both: with
+    s_hi = reference_share (or REFERENCE_MIN_ACCOUNTS / n on a small bank, where a quantile through
+    the few planted extremes would measure them, not the bank) and s_lo = 10 x s_hi, the accounts
+    at the (1 - s_hi) and (1 - s_lo) quantiles q_hi and q_lo get their rarities -log10 s_hi (3)
+    and -log10 s_lo (2). Up to q_hi an account gets its empirical rarity (the share of accounts at
+    least as extreme); beyond it the exponential tail through those two points,
+    ``-log10 s_hi + (e - q_hi) x slope`` with slope = 1 / (q_hi - q_lo), capped at 1: an event
+    never counts more than its own log-probability. Unlike a rank this does not saturate, so an
+    account far beyond the bank's ordinary extremes keeps saying so, and signals with different
+    scales become comparable.
     """
-    if candidates.height == 0:
-        return pl.DataFrame(schema={"account_id": pl.Int64, "rule_score": pl.Float64, "rules_fired": pl.UInt32,
-                                    "rule": pl.String, "rule_date": pl.Date})
-    per_rule = (candidates.with_columns(pl.col("score").abs().alias("strength"))
-                .sort("strength", descending=True)
-                .group_by(["account_id", "rule"]).agg(pl.col("strength").first(), pl.col("event_date").first(),
-                                                      pl.len().alias("n_events")))
-    per_rule = per_rule.with_columns(
-        # accounts on this rule at least as extreme as this one
-        pl.col("strength").rank(method="max", descending=True).over("rule").alias("as_extreme"))
-    per_rule = per_rule.with_columns(
-        (-(pl.col("as_extreme") / max(n_accounts, 1)).log10()).alias("rarity"))
-    best = (per_rule.sort(["account_id", "rarity", "strength"], descending=[False, True, True])
-            .group_by("account_id", maintain_order=True)
-            .agg(pl.col("rarity").first().alias("rule_score"), pl.col("rule").n_unique().alias("rules_fired"),
-                 pl.col("rule").first().alias("rule"), pl.col("event_date").first().alias("rule_date")))
-    return best.with_columns(pl.col("account_id").cast(pl.Int64))
+    e = np.nan_to_num(np.asarray(evidence, dtype=float), nan=0.0)
+    n = e.size
+    if n == 0:
+        return e
+    s_hi = min(max(reference_share, REFERENCE_MIN_ACCOUNTS / n), 1.0)
+    s_lo = min(10.0 * s_hi, 1.0)
+    q_hi = float(np.quantile(e, 1.0 - s_hi))
+    q_lo = float(np.quantile(e, 1.0 - s_lo))
+    top = -math.log10(s_hi)
+    slope = min(math.log10(s_lo / s_hi) / (q_hi - q_lo), 1.0) if q_hi > q_lo else 1.0
+    return np.where(e > q_hi, top + (e - q_hi) * slope, np.minimum(rarity(e), top))
+
+
+def rarity(values: np.ndarray) -> np.ndarray:
+    """-log10 of the share of values at least as large as each (ties count as at least as large)."""
+    v = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+    if v.size == 0:
+        return v
+    order = np.sort(v)
+    at_least = v.size - np.searchsorted(order, v, side="left")
+    return -np.log10(at_least / v.size)
+
+
+def signal_evidence(signals: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame:
+    """Long frame account_id, detector, evidence, event_date, reason from the baseline signals.
+
+    ``signals``: marts.account_anomaly_signals (account_id, signal, event_date, observed_value,
+    baseline_value, evidence). Every account of ``accounts`` is scored on every signal (0 where
+    the signal has no row), and each signal's evidence is tail-calibrated over all accounts.
+    """
+    required = {"account_id", "signal", "event_date", "observed_value", "baseline_value", "evidence"}
+    missing = required - set(signals.columns)
+    if missing:
+        raise ValueError(f"signal frame lacks columns: {sorted(missing)}")
+    base = pl.DataFrame({"account_id": accounts.cast(pl.Int64).unique().sort()})
+    parts = []
+    for name in SIGNAL_WORDS:
+        one = signals.filter(pl.col("signal") == name).with_columns(pl.col("account_id").cast(pl.Int64))
+        full = base.join(one, on="account_id", how="left").with_columns(pl.col("evidence").fill_null(0.0))
+        calibrated = anchored_evidence(full["evidence"].to_numpy())
+        reasons = [
+            SIGNAL_WORDS[name].format(obs=o, base=b).replace("last 1 months", "last month")
+            if o is not None and b is not None else None
+            for o, b in zip(full["observed_value"].to_list(), full["baseline_value"].to_list(), strict=True)
+        ]
+        parts.append(pl.DataFrame({
+            "account_id": full["account_id"],
+            "detector": name,
+            "raw": full["evidence"],
+            "evidence": calibrated,
+            "event_date": full["event_date"].cast(pl.Date),
+            "reason": pl.Series(reasons, dtype=pl.String),
+        }))
+    return pl.concat(parts)
+
+
+def rule_evidence(candidates: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame:
+    """Long frame as :func:`signal_evidence` from the SQL rules: per rule, each account's strongest |score|.
+
+    A rule's evidence is the account's rarity on it (-log10 of the share of accounts at least as
+    extreme) less SCREENING_DISCOUNT: the rules' scores are not probabilities, only ranks, and the
+    bank's most extreme account on any of them is often a benign oddity.
+    """
+    base = pl.DataFrame({"account_id": accounts.cast(pl.Int64).unique().sort()})
+    parts = []
+    for rule in sorted(RULE_WORDS):
+        one = (candidates.filter(pl.col("rule") == rule)
+               .with_columns(pl.col("account_id").cast(pl.Int64), pl.col("score").abs().alias("strength"))
+               .sort("strength", descending=True).group_by("account_id", maintain_order=True)
+               .agg(pl.col("strength").first(), pl.col("event_date").first()))
+        full = base.join(one, on="account_id", how="left").with_columns(pl.col("strength").fill_null(0.0))
+        fired = full["strength"].to_numpy() > 0
+        parts.append(pl.DataFrame({
+            "account_id": full["account_id"],
+            "detector": f"rule:{rule}",
+            "raw": full["strength"],
+            "evidence": np.where(fired, np.maximum(rarity(full["strength"].to_numpy()) - SCREENING_DISCOUNT, 0.0),
+                                 0.0),
+            "event_date": full["event_date"].cast(pl.Date),
+            "reason": pl.Series([RULE_WORDS[rule] if f else None for f in fired], dtype=pl.String),
+        }))
+    return pl.concat(parts)
+
+
+def model_evidence(model: pl.DataFrame) -> pl.DataFrame:
+    """Long frame as :func:`signal_evidence` from the IsolationForest scores (:func:`isolation_scores`).
+
+    Rarity of the forest score less SCREENING_DISCOUNT, as for the rules.
+    """
+    return pl.DataFrame({
+        "account_id": model["account_id"].cast(pl.Int64),
+        "detector": "isolation_forest",
+        "raw": model["model_score"],
+        "evidence": np.maximum(rarity(model["model_score"].to_numpy()) - SCREENING_DISCOUNT, 0.0),
+        "event_date": pl.Series([None] * model.height, dtype=pl.Date),
+        "reason": model["model_reason"] + " (" + model["model_month"] + ")",
+    })
+
+
+def combine(evidence: pl.DataFrame) -> pl.DataFrame:
+    """One ranked list: an account's score is its strongest evidence over all detectors.
+
+    ``evidence``: long frame account_id, detector, evidence, event_date, reason (from
+    :func:`signal_evidence`, :func:`rule_evidence`, :func:`model_evidence`). Returns one row per
+    account: rank (1 = review first), score, the strongest detector with its reason and date, and
+    ``also``: the other detectors with evidence >= 3 (rarer than 1 in 1,000 accounts).
+    Ties: the larger second-strongest evidence first, then the smaller account_id.
+    """
+    if evidence.height == 0:
+        raise ValueError("no evidence to combine: no accounts were scored")
+    ranked = evidence.sort(["account_id", "evidence", "detector"], descending=[False, True, False])
+    per_account = ranked.group_by("account_id", maintain_order=True).agg(
+        pl.col("evidence").first().alias("score"),
+        pl.col("evidence").slice(1, 1).first().fill_null(0.0).alias("second"),
+        pl.col("detector").first(),
+        pl.col("reason").first(),
+        pl.col("event_date").first(),
+        pl.col("detector").slice(1).filter(pl.col("evidence").slice(1) >= 3.0).alias("also"),
+    )
+    per_account = (per_account.sort(["score", "second", "account_id"], descending=[True, True, False])
+                   .with_row_index("rank", offset=1))
+    return per_account.select("account_id", "rank", "score", "detector", "reason", "event_date", "also", "second")

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -51,40 +52,96 @@ def test_isolation_forest_finds_planted_anomalies_and_is_seeded():
     a = am.isolation_scores(f, seed=3)
     b = am.isolation_scores(f, seed=3)
     assert a["model_score"].to_list() == b["model_score"].to_list()
-    ranked = am.fuse(a, None)["account_id"].to_list()
+    ranked = am.combine(am.model_evidence(a))["account_id"].to_list()
     s = am.score_against_truth(ranked, truth())
     assert s.precision >= 0.75
     reasons = dict(a.select("account_id", "model_reason").rows())
     assert "months" in reasons[104]
 
 
-def test_rule_scores_put_rules_on_one_scale():
+def test_anchored_evidence_follows_the_banks_tail_beyond_its_1_in_1000_account():
+    rng = np.random.default_rng(0)
+    e = np.concatenate([rng.exponential(1.0, 9_996), [20.0, 30.0, 40.0, 41.0]])
+    out = am.anchored_evidence(e)  # 10,000 accounts: the 1-in-1,000 and 1-in-100 accounts set the tail
+    q_hi, q_lo = np.quantile(e, 0.999), np.quantile(e, 0.99)
+    slope = 1.0 / (q_hi - q_lo)
+    assert slope < 1.0
+    assert out[-4] == pytest.approx(3.0 + (20.0 - q_hi) * slope)
+    # does not saturate: distances beyond the bank's extremes are kept, on the tail's slope
+    assert out[-1] - out[-2] == pytest.approx(slope)
+    assert out[-1] > out[-2] > out[-3] > out[-4] > 3.0
+    # up to the reference account: the empirical rarity
+    assert out[np.argmin(e)] == pytest.approx(0.0)
+    assert (out >= 0).all() and out[np.argsort(e, kind="stable")].tolist() == sorted(out.tolist())
+
+
+def test_anchored_evidence_slope_is_capped_and_small_banks_anchor_on_the_tenth_account():
+    e = np.arange(100, dtype=float) / 100.0  # a tail steeper than its own log-probabilities
+    out = am.anchored_evidence(np.append(e, 50.0))
+    q_hi = np.quantile(np.append(e, 50.0), 1 - 10 / 101)
+    assert out[-1] == pytest.approx(-np.log10(10 / 101) + (50.0 - q_hi) * 1.0)  # slope capped at 1
+    assert am.anchored_evidence(np.array([])).size == 0
+    assert am.anchored_evidence(np.zeros(50)).tolist() == [0.0] * 50
+
+
+def test_rarity_counts_ties_as_at_least_as_extreme():
+    r = am.rarity(np.array([0.0, 0.0, 1.0, 5.0]))
+    assert r.tolist() == pytest.approx([0.0, 0.0, -np.log10(2 / 4), -np.log10(1 / 4)])
+
+
+def _evidence_rows(rows):
+    return pl.DataFrame(rows, schema={"account_id": pl.Int64, "detector": pl.String, "evidence": pl.Float64,
+                                      "event_date": pl.Date, "reason": pl.String}, orient="row")
+
+
+def test_combine_ranks_by_the_strongest_evidence_and_names_it():
+    d = dt.date(1997, 3, 1)
+    ev = _evidence_rows([
+        (1, "dormancy", 2.0, d, "quiet"), (1, "rule:amount_robust_z", 4.0, d, "odd amount"),
+        (2, "income_stop", 9.5, d, "income stopped"), (2, "isolation_forest", 3.2, None, "forest"),
+        (3, "dormancy", 4.0, d, "quiet"), (3, "income_stop", 0.5, d, "x"),
+        (4, "dormancy", 0.1, d, "quiet"),
+    ])
+    ranked = am.combine(ev)
+    assert ranked["account_id"].to_list() == [2, 1, 3, 4]  # 1 and 3 tie at 4.0: 1 has the stronger second
+    top = ranked.row(0, named=True)
+    assert top["detector"] == "income_stop" and top["reason"] == "income stopped" and top["score"] == 9.5
+    assert top["also"] == ["isolation_forest"]
+    assert ranked.filter(pl.col("account_id") == 3)["also"][0].to_list() == []
+    with pytest.raises(ValueError, match="no evidence"):
+        am.combine(ev.head(0))
+
+
+def test_signal_evidence_scores_every_account_on_every_signal():
+    signals = pl.DataFrame({
+        "account_id": [1, 2], "signal": ["income_stop", "dormancy"],
+        "event_date": [dt.date(1998, 1, 1), dt.date(1996, 5, 2)],
+        "observed_value": [11.0, 250.0], "baseline_value": [0.95, 4.0], "evidence": [12.0, 30.0]})
+    accounts = pl.Series("account_id", list(range(1, 41)))
+    ev = am.signal_evidence(signals, accounts)
+    assert ev.height == 40 * len(am.SIGNAL_WORDS)
+    best = am.combine(ev)
+    assert best["account_id"].to_list()[:2] == [2, 1]
+    assert "250 days" in best.row(0, named=True)["reason"]
+    assert "last 11 months" in best.row(1, named=True)["reason"]
+    with pytest.raises(ValueError, match="evidence"):
+        am.signal_evidence(signals.drop("evidence"), accounts)
+
+
+def test_rule_evidence_uses_each_rules_strongest_event_and_zero_when_silent():
     cands = pl.DataFrame({
-        "account_id": [1, 1, 2, 3, 3],
-        "rule": ["amount_robust_z", "dormancy_then_activity", "amount_robust_z", "amount_robust_z",
-                 "amount_robust_z"],
-        "score": [12.0, 200.0, -40.0, 11.0, 10.5],
-        "event_date": [dt.date(1997, 1, 1)] * 5,
+        "account_id": [1, 1, 2, 3],
+        "rule": ["amount_robust_z", "amount_robust_z", "amount_robust_z", "dormancy_then_activity"],
+        "score": [12.0, -40.0, 11.0, 200.0],
+        "event_date": [dt.date(1997, 1, 1), dt.date(1997, 2, 1), dt.date(1997, 3, 1), dt.date(1997, 4, 1)],
     })
-    r = am.rule_scores(cands, n_accounts=100).sort("account_id")
-    scores = dict(zip(r["account_id"], r["rule_score"], strict=True))
-    # account 2 has the most extreme amount z (|−40|): rarest on that rule -> -log10(1/100) = 2
-    assert scores[2] == pytest.approx(2.0)
-    # account 1's dormancy is the only one -> also 2; its amount z is 2nd of 3
-    assert scores[1] == pytest.approx(2.0)
-    assert scores[3] == pytest.approx(-__import__("math").log10(3 / 100))
-    assert r.filter(pl.col("account_id") == 1)["rules_fired"][0] == 2
-
-
-def test_fuse_max_rank_lets_either_detector_lift_an_account():
-    model = pl.DataFrame({"account_id": [1, 2, 3, 4], "model_score": [0.9, 0.1, 0.2, 0.3]})
-    rules = pl.DataFrame({"account_id": [2], "rule_score": [3.0]})
-    ranked = am.fuse(model, rules, method="max_rank")
-    assert ranked["account_id"].to_list()[:2] == [2, 1] or ranked["account_id"].to_list()[:2] == [1, 2]
-    mean = am.fuse(model, rules, method="mean_rank")
-    assert set(mean["account_id"].to_list()) == {1, 2, 3, 4}
-    with pytest.raises(ValueError):
-        am.fuse(model, rules, method="nope")
+    ev = am.rule_evidence(cands, pl.Series("account_id", list(range(1, 101))))
+    amount = ev.filter(pl.col("detector") == "rule:amount_robust_z").sort("account_id")
+    # |-40| is the most extreme of 100 accounts: rarity 2, less the screening discount
+    assert amount["evidence"][0] == pytest.approx(2.0 - am.SCREENING_DISCOUNT)
+    assert amount["event_date"][0] == dt.date(1997, 2, 1)
+    assert amount["evidence"][1] == pytest.approx(-np.log10(2 / 100) - am.SCREENING_DISCOUNT)
+    assert amount["evidence"][2] == 0.0 and amount["reason"][2] is None
 
 
 def test_planted_kinds_cover_all_generator_kinds():
