@@ -102,7 +102,7 @@ def build(ctx: Context) -> Section:
 
 
 def _loan_deciles(ctx: Context, s: Section) -> None:
-    """Observed default rate per score decile of the loan model (in-sample: the scored loans are the training loans)."""
+    """Observed default rate per score decile of the loan model, over its scoring population."""
     frame = ctx.warehouse.query(
         "select s.decile, count(*) as loans, avg(s.score) as mean_score, "
         "avg(case when f.is_default then 1.0 else 0.0 end) as observed "
@@ -122,5 +122,7 @@ def _loan_deciles(ctx: Context, s: Section) -> None:
         fig, div_id="fig-model-deciles",
         caption=(f"Loans grouped by the model's score decile: {100 * low['observed']:.0f} % of the lowest-risk decile and "
                  f"{100 * high['observed']:.0f} % of the highest-risk decile defaulted; the line is the mean predicted "
-                 "probability. In-sample: these loans trained the model, the card has the out-of-fold figures."),
+                 f"probability, over the {frame['loans'].sum():,} scored loans: the task's scoring population, which the "
+                 "model card names (the latest cohort, not fitted on, unless the card says the out-of-time split was "
+                 "skipped); the card has the cross-validated and out-of-time figures."),
         source="ml.scores_loan_default joined to marts.loan_features.is_default"))
