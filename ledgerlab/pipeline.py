@@ -19,9 +19,6 @@ from rich.console import Console
 from ledgerlab import config
 from ledgerlab.errors import UserError
 
-DEFAULT_TASKS = ("loan_default", "card_propensity", "card_default")
-
-
 @dataclass
 class StepRecord:
     name: str
@@ -46,9 +43,8 @@ class RunOptions:
     seed: int = config.DEFAULT_SEED
     raw_dir: Path | None = None
     clean: bool = False
-    taiwan_csv: Path | None = None
-    file_overrides: dict[str, str] = field(default_factory=dict)
-    tasks: tuple[str, ...] = DEFAULT_TASKS
+    sources: dict[str, Path] = field(default_factory=dict)  # --source NAME=PATH
+    tasks: tuple[str, ...] = ()  # none: every task YAML in ml/tasks/
     allow_failed_quality: bool = False
 
 
@@ -76,11 +72,11 @@ def generate_step(options: RunOptions) -> tuple[Path, list[str]]:
     return out, summary.lines()
 
 
-def ingest_step(raw_dir: Path, options: RunOptions, rows_out: dict[str, int] | None = None) -> list[str]:
+def ingest_step(raw_dir: Path | None, options: RunOptions, rows_out: dict[str, int] | None = None) -> list[str]:
     """Ingest; ``rows_out`` (if given) receives the rows loaded per raw table."""
     from ledgerlab.ingest import ingest
 
-    result = ingest(raw_dir, file_overrides=options.file_overrides, taiwan_csv=options.taiwan_csv)
+    result = ingest(raw_dir, sources=options.sources)
     if rows_out is not None:
         rows_out.update(result.rows())
     rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
@@ -100,7 +96,11 @@ def build_step(full_refresh: bool = False) -> list[str]:
     data set would survive in the incremental marts.
     """
     from ledgerlab.dbt import run_dbt
+    from ledgerlab.sources import write_macros
 
+    # dbt needs the quarantine union's refs before it parses: they are generated from the
+    # sources files (ledgerlab/sources.py), so a newly declared source is picked up here.
+    write_macros()
     key, is_default = config.pseudonym_key()
     lines = []
     if is_default:
@@ -112,7 +112,23 @@ def build_step(full_refresh: bool = False) -> list[str]:
     # them in development and CI (`make test` and a plain `dbt build` do), not in data runs.
     args = ["build", "--exclude-resource-type", "unit_test"]
     result = run_dbt([*args, "--full-refresh"] if full_refresh else args)
-    return [*lines, f"dbt build: {result.summary_line()}"]
+    return [*lines, f"dbt build: {result.summary_line()}", *absent_source_notes()]
+
+
+def absent_source_notes() -> list[str]:
+    """One note per declared source the last ingest did not get (its marts are empty)."""
+    from ledgerlab import warehouse
+
+    try:
+        with warehouse.connection(read_only=True) as con:
+            rows = con.execute(
+                "select source_name, bool_or(present) from raw._ingest_manifest group by source_name "
+                "order by source_name"
+            ).fetchall()
+    except Exception:  # noqa: BLE001 - no manifest (dbt run on a warehouse ingested elsewhere): nothing to say
+        return []
+    return [f"note: source {name} was not ingested: the models built on it are empty"
+            for name, present in rows if not present]
 
 
 def warm_up_for_validation(raw_rows: int):
@@ -206,7 +222,9 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
     report.outputs["quality report"] = str(paths.quality_reports / "index.html")
     report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
 
-    for task in options.tasks:
+    from ml.tasks import available_tasks
+
+    for task in options.tasks or tuple(available_tasks()):
         started = time.perf_counter()
         with console.status(f"[bold]train + score {task}[/bold] …", spinner="dots"):
             status, lines = train_and_score_step(task, options.allow_failed_quality)

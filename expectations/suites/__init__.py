@@ -3,25 +3,37 @@
 Each module has ``LAYER``, ``suites(facts) -> list[TableSuite]`` and may have
 ``skip_reason(suite, facts) -> str | None``. A suite whose table does not
 exist (a mart not built yet) is skipped with a one-line note, never failed.
+
+Every module of this package whose name does not start with ``_`` is a
+suite module: adding a file adds its suites. They run (and are reported)
+layer by layer, in the order of the name prefixes below, then by name.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from pathlib import Path
 
 from expectations.spec import Skipped, TableSuite, WarehouseFacts
 
-MODULES = (
-    "raw",
-    "staging",
-    "quarantine",
-    "marts_core",
-    "marts_transactions",
-    "marts_loans",
-    "marts_cards",
-    "taiwan",
-    "digital_events",
-)
+# Report order of the layers, by module-name prefix; other modules come last.
+_LAYER_ORDER = ("raw", "profile", "staging", "quarantine", "marts")
+
+
+def _discover() -> tuple[str, ...]:
+    names = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_")]
+
+    def rank(name: str) -> tuple[int, str]:
+        for position, prefix in enumerate(_LAYER_ORDER):
+            if name == prefix or name.startswith(prefix + "_"):
+                return position, name
+        return len(_LAYER_ORDER), name
+
+    return tuple(sorted(names, key=rank))
+
+
+MODULES = _discover()
 
 
 def _module(name: str):
