@@ -8,6 +8,7 @@ for scikit-learn or Great Expectations.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -115,6 +116,48 @@ def build_step(full_refresh: bool = False) -> list[str]:
     return [*lines, f"dbt build: {result.summary_line()}", *absent_source_notes()]
 
 
+def _absent_sources() -> set[str]:
+    from ledgerlab import warehouse
+
+    try:
+        with warehouse.connection(read_only=True) as con:
+            rows = con.execute(
+                "select source_name from raw._ingest_manifest group by source_name having not bool_or(present)"
+            ).fetchall()
+    except Exception:  # noqa: BLE001 - no warehouse or no manifest yet: nothing known to be absent
+        return set()
+    return {r[0] for r in rows}
+
+
+def missing_sources_of_task(task: str) -> list[str]:
+    """Declared sources upstream of the task's mart (dbt's lineage) that the last ingest lacked."""
+    import json
+
+    from ml.tasks import load_task
+
+    absent = _absent_sources()
+    manifest_path = Path(os.environ.get("DBT_TARGET_PATH") or config.paths().home / "target") / "manifest.json"
+    if not absent or not manifest_path.is_file():
+        return sorted(absent) if absent else []
+    try:
+        mart = load_task(task).mart.split(".")[-1]
+        manifest = json.loads(manifest_path.read_text())
+    except Exception:  # noqa: BLE001 - the skip message itself is what matters
+        return []
+    parents = manifest.get("parent_map", {})
+    start = [uid for uid, node in manifest.get("nodes", {}).items() if node.get("name") == mart]
+    seen, upstream = set(start), set()
+    while start:
+        uid = start.pop()
+        for parent in parents.get(uid, []):
+            if parent.startswith("source."):
+                upstream.add(manifest["sources"][parent]["source_name"])
+            elif parent not in seen:
+                seen.add(parent)
+                start.append(parent)
+    return sorted(upstream & absent)
+
+
 def absent_source_notes() -> list[str]:
     """One note per declared source the last ingest did not get (its marts are empty)."""
     from ledgerlab import warehouse
@@ -180,7 +223,9 @@ def train_and_score_step(task: str, allow_failed_quality: bool) -> tuple[str, li
     try:
         trained = train_task(task, allow_failed_quality=allow_failed_quality)
     except TaskSkipped as skipped:
-        return "skipped", [f"skipped: {skipped}"]
+        missing = missing_sources_of_task(task)
+        note = f" (source {', '.join(missing)} not ingested)" if missing else ""
+        return "skipped", [f"skipped: {skipped}{note}"]
     scored = score_task(task, allow_failed_quality=allow_failed_quality)
     return "ok", [*trained.lines(), *scored.lines()]
 

@@ -59,8 +59,9 @@ def plan(facts: WarehouseFacts, selection: list[str] | None = None) -> tuple[lis
             if wanted and layer not in wanted and suite.name not in wanted:
                 continue
             reason = None
-            if not facts.has(suite.name):
-                reason = f"{suite.name} does not exist in the warehouse (not built yet)"
+            reads = ".".join(suite.relation)  # the table itself, or what it is read from
+            if not facts.has(reads):
+                reason = f"{reads} does not exist in the warehouse (not built yet)"
             elif hasattr(module, "skip_reason"):
                 reason = module.skip_reason(suite, facts)
             if reason:
