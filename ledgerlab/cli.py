@@ -53,7 +53,7 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _sources(pairs: list[str] | None) -> dict[str, Path]:
+def _sources(pairs: list[str] | None, *, alias: bool = True) -> dict[str, Path]:
     """``--source NAME=PATH`` pairs, plus the Taiwan file of LEDGERLAB_TAIWAN_CSV (an alias)."""
     given: dict[str, Path] = {}
     for pair in pairs or []:
@@ -61,7 +61,7 @@ def _sources(pairs: list[str] | None) -> dict[str, Path]:
         if not sep or not name.strip() or not path.strip():
             _fail(f"--source expects NAME=PATH (a source or raw table, a file or folder), got {pair!r}")
         given[name.strip()] = Path(path.strip()).expanduser()
-    taiwan = config.taiwan_csv()
+    taiwan = config.taiwan_csv() if alias else None
     if taiwan is not None and "taiwan" not in given and "taiwan_credit_card" not in given:
         given["taiwan"] = taiwan
     return given
@@ -190,7 +190,7 @@ def run(
         typer.Option("--task", "-t", metavar="TASK", help="Train and score only this task (repeatable; default: every task)."),
     ] = None,
 ) -> None:
-    """Generate (unless --raw) → ingest → dbt build → validate → train → score → report."""
+    """Generate (unless --raw or --source) → ingest → dbt build → validate → train → score → report."""
     from ledgerlab.pipeline import RunOptions, run_pipeline
     from ml.tasks import available_tasks
 
@@ -200,6 +200,7 @@ def run(
         raise UserError(f"unknown task {', '.join(unknown)}; the tasks are {', '.join(known)}")
     options = RunOptions(
         accounts=accounts, seed=seed, raw_dir=raw, clean=clean, sources=_sources(source),
+        generate=not _sources(source, alias=False),  # --source without --raw: only those files
         allow_failed_quality=allow_failed_quality,
         tasks=tuple(task) if task else tuple(known),  # default: every task YAML in ml/tasks/
     )

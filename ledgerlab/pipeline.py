@@ -45,6 +45,7 @@ class RunOptions:
     raw_dir: Path | None = None
     clean: bool = False
     sources: dict[str, Path] = field(default_factory=dict)  # --source NAME=PATH
+    generate: bool = True  # without raw_dir: generate the synthetic bank (False: only the sources)
     tasks: tuple[str, ...] = ()  # none: every task YAML in ml/tasks/
     allow_failed_quality: bool = False
 
@@ -224,7 +225,7 @@ def train_and_score_step(task: str, allow_failed_quality: bool) -> tuple[str, li
         trained = train_task(task, allow_failed_quality=allow_failed_quality)
     except TaskSkipped as skipped:
         missing = missing_sources_of_task(task)
-        note = f" (source {', '.join(missing)} not ingested)" if missing else ""
+        note = f" (source{'s' if len(missing) > 1 else ''} {', '.join(missing)} not ingested)" if missing else ""
         return "skipped", [f"skipped: {skipped}{note}"]
     scored = score_task(task, allow_failed_quality=allow_failed_quality)
     return "ok", [*trained.lines(), *scored.lines()]
@@ -242,7 +243,7 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
     paths = config.paths()
 
     raw_dir = options.raw_dir
-    if raw_dir is None:
+    if raw_dir is None and options.generate:  # no raw folder given: the synthetic bank
         holder: dict[str, Path] = {}
 
         def _generate() -> list[str]:
@@ -251,7 +252,8 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
 
         _step(console, report, "generate", _generate)
         raw_dir = holder["out"]
-    report.outputs["raw data"] = str(raw_dir)
+    report.outputs["raw data"] = str(raw_dir) if raw_dir else ", ".join(
+        f"{name}={path}" for name, path in options.sources.items())
 
     ingested: dict[str, int] = {}
     _step(console, report, "ingest", lambda: ingest_step(raw_dir, options, ingested))
