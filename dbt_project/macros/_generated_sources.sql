@@ -3,9 +3,31 @@
     quarantine_model in its sources file. -#}
 
 {% macro ledgerlab_quarantine_models() -%}
-    {{ return([['account', 'int_accounts_validated'], ['client', 'int_clients_validated'], ['disp', 'int_dispositions_validated'], ['order', 'int_orders_validated'], ['loan', 'int_loans_validated'], ['card', 'int_cards_validated'], ['district', 'int_districts_validated'], ['trans', 'int_transactions_validated'], ['digital_events', 'int_events_validated'], ['taiwan_credit_card', 'int_credit_card_clients_validated']]) }}
+    {{ return([
+        ['account', 'int_accounts_validated'],
+        ['client', 'int_clients_validated'],
+        ['disp', 'int_dispositions_validated'],
+        ['order', 'int_orders_validated'],
+        ['loan', 'int_loans_validated'],
+        ['card', 'int_cards_validated'],
+        ['district', 'int_districts_validated'],
+        ['trans', 'int_transactions_validated'],
+        ['digital_events', 'int_events_validated'],
+        ['taiwan_credit_card', 'int_credit_card_clients_validated'],
+    ]) }}
 {%- endmacro %}
 
 {% macro ledgerlab_raw_tables() -%}
-    {{ return(['account', 'client', 'disp', 'order', 'loan', 'card', 'district', 'trans', 'digital_events', 'taiwan_credit_card']) }}
+    {{ return([
+        'account',
+        'client',
+        'disp',
+        'order',
+        'loan',
+        'card',
+        'district',
+        'trans',
+        'digital_events',
+        'taiwan_credit_card',
+    ]) }}
 {%- endmacro %}
