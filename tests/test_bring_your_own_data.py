@@ -112,10 +112,11 @@ models:
 VALIDATED_SQL = "{{ validated_rows('stg_loyalty__members') }}\n"
 
 MART_SQL = """\
+with members as ({{ clean_rows('int_members_validated') }})
+
 select member_id, tier, coalesce(visits, 0) as visits, visits is null as visits_untracked,
     monthly_spend, churned
-from {{ ref('int_members_validated') }}
-where is_clean
+from members
 """
 
 TASK_YAML = """\
