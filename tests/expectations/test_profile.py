@@ -33,7 +33,7 @@ def con():
     return con
 
 
-def findings(con, name: str, sampled: bool = False, has_key: bool = False) -> list[tuple]:
+def findings(con, name: str, sampled: int = 0, has_key: bool = False) -> list[tuple]:
     (check,) = [c for c in profile._checks(sampled, has_key) if c.name == name]
     sql = check.expectation.unexpected_rows_query.replace("{batch}", "raw.campaign")
     return con.execute(sql).fetchall()
@@ -60,10 +60,13 @@ def test_near_constant_and_mostly_empty_columns(con) -> None:
 def test_duplicate_rows_only_without_a_declared_key(con) -> None:
     duplicates = findings(con, "duplicate_rows")
     assert sorted(row[0] for row in duplicates) == ["11", "12"] and {row[-1] for row in duplicates} == {2}
-    assert "duplicate_rows" not in [c.name for c in profile._checks(False, has_key=True)]
+    assert "duplicate_rows" not in [c.name for c in profile._checks(0, has_key=True)]
 
 
-def test_a_sample_reads_at_most_the_sample(con, monkeypatch) -> None:
-    monkeypatch.setattr(profile, "SAMPLE_ROWS", 1000)
-    (_, _, rows, share) = findings(con, "sentinel_values", sampled=True)[0]
-    assert rows <= 1000 and 0.9 < share < 1.0
+def test_a_large_table_is_profiled_on_a_sample(con, monkeypatch) -> None:
+    con.execute("create or replace table raw.big as select c.* from raw.campaign as c, range(100)")  # 500,200 rows
+    monkeypatch.setattr(profile, "SAMPLE_ROWS", 50_000)
+    (check,) = [c for c in profile._checks(500_200, False) if c.name == "sentinel_values"]
+    sql = check.expectation.unexpected_rows_query.replace("{batch}", "raw.big")
+    (_, _, rows, share) = con.execute(sql).fetchall()[0]
+    assert rows < 500_200 * 0.96 / 2 and 0.9 < share < 1.0  # about a tenth of the rows, the same share
