@@ -19,7 +19,7 @@ flags with their shares, in the report and in ``summary.json`` (its
 - ``duplicate_rows``: identical rows, checked only when the source declares
   no key (with a key, the raw suite checks the key instead).
 
-Tables above 2 M rows are profiled on a seeded system sample of about 1 M
+Tables above 400,000 rows are profiled on a seeded system sample of about 200,000
 rows (whole vectors: cheap at 100 M rows); the duplicate check always reads
 every row.
 """
@@ -36,8 +36,8 @@ NINES = ("999", "9999", "99999", "999999", "9999999")  # a code when it is also 
 NEGATIVE = ("-1", "-99", "-999", "-9999")
 UNKNOWN_LIKE = ("unknown", "unk", "n/a", "na", "n.a.", "none", "null", "nil", "?", "-", "--", "missing",
                 "not known", "not available", "undefined", "unspecified", "xna", "#n/a")
-SAMPLE_ABOVE = 2_000_000
-SAMPLE_ROWS = 1_000_000
+SAMPLE_ABOVE = 400_000
+SAMPLE_ROWS = 200_000
 
 
 def _list(values: tuple[str, ...]) -> str:
