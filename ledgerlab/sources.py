@@ -24,7 +24,9 @@ table ``config.meta``
 column ``config.meta``
     ``type`` (``integer``, ``decimal``, ``yymmdd``, ``json``), ``not_null``,
     ``positive``, ``accepted_values``, ``references`` (``table.column``):
-    content checks of the raw suite, all warnings.
+    content checks of the raw suite, all warnings; ``known_codes`` (values
+    that are codes by design) and ``sparse`` (empty by design): what the
+    profile (expectations/suites/profile.py) should not flag.
 
 Columns are the table's ``columns`` less the lineage columns ingestion adds.
 """

@@ -19,6 +19,12 @@ flags with their shares, in the report and in ``summary.json`` (its
 - ``duplicate_rows``: identical rows, checked only when the source declares
   no key (with a key, the raw suite checks the key instead).
 
+What a source declares as intended is not flagged: a column's
+``config.meta`` ``known_codes`` (values that are codes by design, e.g. ``?``
+for "not published" or ``-1`` for "paid duly") leave the sentinel and
+unknown checks, and ``sparse: true`` (empty by design, e.g. a counterparty
+only on transfers) leaves the mostly-empty check.
+
 Tables above 400,000 rows are profiled on a seeded system sample of about 200,000
 rows (whole vectors: cheap at 100 M rows); the duplicate check always reads
 every row.
@@ -44,7 +50,14 @@ def _list(values: tuple[str, ...]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _long(sampled: int) -> str:
+def _values(pairs: list[tuple[str, str]]) -> str:
+    if not pairs:
+        return "select cast(null as varchar) as column_name, cast(null as varchar) as value where false"
+    rows = ", ".join(f"({_list((c,))}, {_list((v,))})" for c, v in pairs)
+    return f"select * from (values {rows}) as v(column_name, value)"
+
+
+def _long(sampled: int, known: list[tuple[str, str]] = (), sparse: list[str] = ()) -> str:
     """CTEs: ``t`` the rows (or a sample), ``n`` their count, ``long`` one row per column and value.
 
     ``sampled`` is the table's row count when it is to be sampled (0: read every row):
@@ -57,6 +70,8 @@ def _long(sampled: int) -> str:
     t as (select * from b{sample}),
     n as (select count(*) as n_rows from t),
     long as (select * from t unpivot include nulls (value for column_name in (columns(*)))),
+    known_codes as ({_values(list(known))}),
+    sparse as ({_values([(c, "") for c in sparse])}),
     per_value as (select column_name, value, count(*) as n from long group by all),
     per_column as (
         select column_name, count(value) as non_null,
@@ -68,15 +83,16 @@ def _long(sampled: int) -> str:
     )"""
 
 
-def _checks(sampled: int, has_key: bool) -> list:
-    base = _long(sampled)
+def _checks(sampled: int, has_key: bool, known: list[tuple[str, str]] = (), sparse: list[str] = ()) -> list:
+    base = _long(sampled, known, sparse)
+    not_known = "(p.column_name, trim(p.value)) not in (select column_name, value from known_codes)"
     checks = [
         warning(
             "sentinel_values",
             rows(f"""{base}
                 select p.column_name, p.value, p.n as rows, round(p.n / n.n_rows, 4) as share
                 from per_value as p join per_column as c using (column_name), n
-                where (trim(p.value) in ({_list(NEGATIVE)})
+                where {not_known} and (trim(p.value) in ({_list(NEGATIVE)})
                     or (trim(p.value) in ({_list(NINES)}) and try_cast(trim(p.value) as double) = c.max_number))
                 and c.numeric_values >= 0.9 * c.non_null
                 and p.n >= greatest(2, 0.01 * n.n_rows)
@@ -89,7 +105,7 @@ def _checks(sampled: int, has_key: bool) -> list:
             rows(f"""{base}
                 select p.column_name, p.value, p.n as rows, round(p.n / n.n_rows, 4) as share
                 from per_value as p, n
-                where lower(trim(p.value)) in ({_list(UNKNOWN_LIKE)})
+                where lower(trim(p.value)) in ({_list(UNKNOWN_LIKE)}) and {not_known}
                 order by share desc"""),
             "a value meaning 'unknown' is a missing value in disguise: count it as missing, or keep it "
             "as its own category on purpose",
@@ -119,7 +135,7 @@ def _checks(sampled: int, has_key: bool) -> list:
             rows(f"""{base}
                 select c.column_name, c.empty as empty_rows, round(c.empty / n.n_rows, 4) as share
                 from per_column as c, n
-                where c.empty > 0.5 * n.n_rows
+                where c.empty > 0.5 * n.n_rows and c.column_name not in (select column_name from sparse)
                 order by share desc"""),
             "a column empty in most rows is either optional by design (say so in the docs) or lost in the extract",
         ),
@@ -143,7 +159,10 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         suite = TableSuite(LAYER, "profile", raw.table, read_from=f"raw.{raw.table}",
                            description=f"profile of raw.{raw.table} (source {raw.source})")
         rows_in_table = facts.row_estimates.get(f"raw.{raw.table}", 0)
-        suite.add(*_checks(rows_in_table if rows_in_table > SAMPLE_ABOVE else 0, has_key=bool(raw.key)))
+        known = [(c.name, str(v)) for c in raw.column_specs for v in c.meta.get("known_codes") or ()]
+        sparse = [c.name for c in raw.column_specs if c.meta.get("sparse")]
+        suite.add(*_checks(rows_in_table if rows_in_table > SAMPLE_ABOVE else 0, has_key=bool(raw.key),
+                           known=known, sparse=sparse))
         out.append(suite)
     return out
 

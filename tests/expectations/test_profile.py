@@ -33,8 +33,8 @@ def con():
     return con
 
 
-def findings(con, name: str, sampled: int = 0, has_key: bool = False) -> list[tuple]:
-    (check,) = [c for c in profile._checks(sampled, has_key) if c.name == name]
+def findings(con, name: str, sampled: int = 0, has_key: bool = False, **declared) -> list[tuple]:
+    (check,) = [c for c in profile._checks(sampled, has_key, **declared) if c.name == name]
     sql = check.expectation.unexpected_rows_query.replace("{batch}", "raw.campaign")
     return con.execute(sql).fetchall()
 
@@ -70,3 +70,11 @@ def test_a_large_table_is_profiled_on_a_sample(con, monkeypatch) -> None:
     sql = check.expectation.unexpected_rows_query.replace("{batch}", "raw.big")
     (_, _, rows, share) = con.execute(sql).fetchall()[0]
     assert rows < 500_200 * 0.96 / 2 and 0.9 < share < 1.0  # about a tenth of the rows, the same share
+
+
+def test_what_the_source_declares_intended_is_not_flagged(con) -> None:
+    """``known_codes`` and ``sparse`` in a column's meta: codes and emptiness by design."""
+    assert findings(con, "sentinel_values", known=[("pdays", "999")]) == []
+    assert [(c, v) for c, v, *_ in findings(con, "unknown_categories", known=[("job", "unknown")])] == [
+        ("default", "unknown")]
+    assert findings(con, "mostly_empty_columns", sparse=["note"]) == []
