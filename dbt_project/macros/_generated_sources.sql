@@ -17,6 +17,21 @@
     ]) }}
 {%- endmacro %}
 
+{% macro ledgerlab_quarantine_sources() -%}
+    {{ return([
+        ['berka', 'account', 'int_accounts_validated'],
+        ['berka', 'client', 'int_clients_validated'],
+        ['berka', 'disp', 'int_dispositions_validated'],
+        ['berka', 'order', 'int_orders_validated'],
+        ['berka', 'loan', 'int_loans_validated'],
+        ['berka', 'card', 'int_cards_validated'],
+        ['berka', 'district', 'int_districts_validated'],
+        ['berka', 'trans', 'int_transactions_validated'],
+        ['digital', 'digital_events', 'int_events_validated'],
+        ['taiwan', 'taiwan_credit_card', 'int_credit_card_clients_validated'],
+    ]) }}
+{%- endmacro %}
+
 {% macro ledgerlab_raw_tables() -%}
     {{ return([
         'account',
