@@ -110,7 +110,24 @@ def build_summary(
         "skipped": [{"name": k.name, "layer": k.layer, "reason": k.reason} for k in skipped],
         "quarantine_counts": dict(sorted(facts.quarantine_counts.items())),
         "defect_coverage": defect_coverage(suites, facts),
+        "profile": profile_findings(suites),
     }
+
+
+def profile_findings(suites: list[SuiteRow]) -> list[dict]:
+    """The profiling warnings (expectations/suites/profile.py), one entry per table and check."""
+    return [
+        {
+            "table": f"raw.{s.name.split('.', 1)[1]}",
+            "check": e.expectation_id,
+            "findings": e.unexpected_count,
+            "sample": e.unexpected_sample,
+            "why": e.why,
+            **({"error": e.error} if e.error else {}),
+        }
+        for s in suites if s.layer == "profile"
+        for e in s.expectations if not e.success
+    ]
 
 
 _CSS = """
@@ -200,6 +217,14 @@ def render_index(summary: dict) -> str:
         for kind, c in summary["defect_coverage"].items()
     ]
 
+    profile_rows = [
+        f"<tr><td>{html.escape(p['table'])}</td>"
+        f"<td><b>{html.escape(p['check'])}</b><div class='why'>{html.escape(p['why'])}</div></td>"
+        f"<td class='num'>{'' if p['findings'] is None else p['findings']}</td>"
+        f"<td><pre>{_short(p.get('error') or p['sample'], 800)}</pre></td></tr>"
+        for p in summary.get("profile", [])
+    ]
+
     def table(head: list[str], body: list[str], empty: str) -> str:
         if not body:
             return f"<p class='why'>{html.escape(empty)}</p>"
@@ -228,6 +253,11 @@ data fingerprint <code>{html.escape(summary['data_fingerprint'])}</code> · {htm
 {table(['status', 'layer', 'suite (GX report)', 'rows', 'passed', 'failed', 'blocking'], suite_rows, 'No suite ran.')}
 <h2>Failed expectations</h2>
 {table(['severity', 'suite', 'expectation', 'observed', 'unexpected', 'sample'], failure_rows, 'None: every expectation passed.')}
+<h2>Profile of the raw sources</h2>
+<p class="why">Found in every source without code per source (warnings): codes such as 999 or &minus;1
+used as numbers, "unknown"-like categories, rare categories, near-constant and mostly empty columns,
+and duplicate rows where no key is declared. Each row: the flagged columns with their shares.</p>
+{table(['table', 'check', 'columns or rows flagged', 'first findings'], profile_rows, 'Nothing to flag.')}
 <h2>Defect coverage</h2>
 <p class="why">Each defect kind the generator can inject, and what made it visible: rows in
 <code>marts.quarantine_rows</code> with that reason, and/or failing expectations that catch it.</p>

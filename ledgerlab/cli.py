@@ -38,13 +38,13 @@ TaskOpt = Annotated[str, typer.Option("--task", "-t", help="Task name (a YAML fi
 AllowFailedOpt = Annotated[
     bool, typer.Option("--allow-failed-quality", help="Proceed despite blocking quality failures (recorded).")
 ]
-TaiwanOpt = Annotated[
-    Path | None,
-    typer.Option("--taiwan-csv", envvar="LEDGERLAB_TAIWAN_CSV", help="UCI Taiwan credit-card default CSV (optional)."),
-]
-FileOpt = Annotated[
+SourceOpt = Annotated[
     list[str] | None,
-    typer.Option("--file", help="Raw file name for a table, e.g. --file trans=trans_head.asc (repeatable)."),
+    typer.Option(
+        "--source", metavar="NAME=PATH",
+        help="A declared source or raw table and its file or folder, e.g. --source taiwan=UCI_Credit_Card.csv "
+        "or --source trans=raw/trans_head.asc (repeatable; LEDGERLAB_TAIWAN_CSV is --source taiwan=...).",
+    ),
 ]
 
 
@@ -53,14 +53,18 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _overrides(pairs: list[str] | None) -> dict[str, str]:
-    overrides: dict[str, str] = {}
+def _sources(pairs: list[str] | None, *, alias: bool = True) -> dict[str, Path]:
+    """``--source NAME=PATH`` pairs, plus the Taiwan file of LEDGERLAB_TAIWAN_CSV (an alias)."""
+    given: dict[str, Path] = {}
     for pair in pairs or []:
-        table, sep, name = pair.partition("=")
-        if not sep or not table or not name:
-            _fail(f"--file expects TABLE=FILENAME, got {pair!r}")
-        overrides[table.strip()] = name.strip()
-    return overrides
+        name, sep, path = pair.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            _fail(f"--source expects NAME=PATH (a source or raw table, a file or folder), got {pair!r}")
+        given[name.strip()] = Path(path.strip()).expanduser()
+    taiwan = config.taiwan_csv() if alias else None
+    if taiwan is not None and "taiwan" not in given and "taiwan_credit_card" not in given:
+        given["taiwan"] = taiwan
+    return given
 
 
 def _print_lines(lines: list[str]) -> None:
@@ -93,14 +97,16 @@ def generate(
 
 @app.command()
 def ingest(
-    raw: Annotated[Path, typer.Option("--raw", help="Folder holding the raw files.")],
-    file: FileOpt = None,
-    taiwan_csv: TaiwanOpt = None,
+    raw: Annotated[Path | None, typer.Option("--raw", help="Folder holding the raw files.")] = None,
+    source: SourceOpt = None,
 ) -> None:
     """Load raw files into the warehouse's raw schema (text + lineage)."""
     from ledgerlab.pipeline import RunOptions, ingest_step
 
-    _print_lines(ingest_step(raw, RunOptions(file_overrides=_overrides(file), taiwan_csv=taiwan_csv)))
+    sources = _sources(source)
+    if raw is None and not sources:
+        _fail("give the raw files: --raw FOLDER and/or --source NAME=PATH")
+    _print_lines(ingest_step(raw, RunOptions(sources=sources)))
 
 
 @app.command()
@@ -177,16 +183,15 @@ def run(
     seed: SeedOpt = config.DEFAULT_SEED,
     raw: Annotated[Path | None, typer.Option("--raw", help="Use these raw files instead of generating.")] = None,
     clean: Annotated[bool, typer.Option("--clean", help="Generate without data defects.")] = False,
-    file: FileOpt = None,
-    taiwan_csv: TaiwanOpt = None,
+    source: SourceOpt = None,
     allow_failed_quality: AllowFailedOpt = False,
     task: Annotated[
         list[str] | None,
         typer.Option("--task", "-t", metavar="TASK", help="Train and score only this task (repeatable; default: every task)."),
     ] = None,
 ) -> None:
-    """Generate (unless --raw) → ingest → dbt build → validate → train → score → report."""
-    from ledgerlab.pipeline import DEFAULT_TASKS, RunOptions, run_pipeline
+    """Generate (unless --raw or --source) → ingest → dbt build → validate → train → score → report."""
+    from ledgerlab.pipeline import RunOptions, run_pipeline
     from ml.tasks import available_tasks
 
     known = available_tasks()  # a task is a YAML file in ml/tasks/
@@ -194,9 +199,10 @@ def run(
     if unknown:
         raise UserError(f"unknown task {', '.join(unknown)}; the tasks are {', '.join(known)}")
     options = RunOptions(
-        accounts=accounts, seed=seed, raw_dir=raw, clean=clean, taiwan_csv=taiwan_csv,
-        file_overrides=_overrides(file), allow_failed_quality=allow_failed_quality,
-        tasks=tuple(task) if task else DEFAULT_TASKS,
+        accounts=accounts, seed=seed, raw_dir=raw, clean=clean, sources=_sources(source),
+        generate=not _sources(source, alias=False),  # --source without --raw: only those files
+        allow_failed_quality=allow_failed_quality,
+        tasks=tuple(task) if task else tuple(known),  # default: every task YAML in ml/tasks/
     )
     result = run_pipeline(options, console)
     table = Table(title=f"ledgerlab run finished in {result.seconds:.0f} s", show_lines=False)

@@ -8,6 +8,7 @@ for scikit-learn or Great Expectations.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,9 +19,6 @@ from rich.console import Console
 
 from ledgerlab import config
 from ledgerlab.errors import UserError
-
-DEFAULT_TASKS = ("loan_default", "card_propensity", "card_default")
-
 
 @dataclass
 class StepRecord:
@@ -46,9 +44,9 @@ class RunOptions:
     seed: int = config.DEFAULT_SEED
     raw_dir: Path | None = None
     clean: bool = False
-    taiwan_csv: Path | None = None
-    file_overrides: dict[str, str] = field(default_factory=dict)
-    tasks: tuple[str, ...] = DEFAULT_TASKS
+    sources: dict[str, Path] = field(default_factory=dict)  # --source NAME=PATH
+    generate: bool = True  # without raw_dir: generate the synthetic bank (False: only the sources)
+    tasks: tuple[str, ...] = ()  # none: every task YAML in ml/tasks/
     allow_failed_quality: bool = False
 
 
@@ -76,11 +74,11 @@ def generate_step(options: RunOptions) -> tuple[Path, list[str]]:
     return out, summary.lines()
 
 
-def ingest_step(raw_dir: Path, options: RunOptions, rows_out: dict[str, int] | None = None) -> list[str]:
+def ingest_step(raw_dir: Path | None, options: RunOptions, rows_out: dict[str, int] | None = None) -> list[str]:
     """Ingest; ``rows_out`` (if given) receives the rows loaded per raw table."""
     from ledgerlab.ingest import ingest
 
-    result = ingest(raw_dir, file_overrides=options.file_overrides, taiwan_csv=options.taiwan_csv)
+    result = ingest(raw_dir, sources=options.sources)
     if rows_out is not None:
         rows_out.update(result.rows())
     rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
@@ -100,7 +98,11 @@ def build_step(full_refresh: bool = False) -> list[str]:
     data set would survive in the incremental marts.
     """
     from ledgerlab.dbt import run_dbt
+    from ledgerlab.sources import write_macros
 
+    # dbt needs the quarantine union's refs before it parses: they are generated from the
+    # sources files (ledgerlab/sources.py), so a newly declared source is picked up here.
+    write_macros()
     key, is_default = config.pseudonym_key()
     lines = []
     if is_default:
@@ -112,7 +114,65 @@ def build_step(full_refresh: bool = False) -> list[str]:
     # them in development and CI (`make test` and a plain `dbt build` do), not in data runs.
     args = ["build", "--exclude-resource-type", "unit_test"]
     result = run_dbt([*args, "--full-refresh"] if full_refresh else args)
-    return [*lines, f"dbt build: {result.summary_line()}"]
+    return [*lines, f"dbt build: {result.summary_line()}", *absent_source_notes()]
+
+
+def _absent_sources() -> set[str]:
+    from ledgerlab import warehouse
+
+    try:
+        with warehouse.connection(read_only=True) as con:
+            rows = con.execute(
+                "select source_name from raw._ingest_manifest group by source_name having not bool_or(present)"
+            ).fetchall()
+    except Exception:  # noqa: BLE001 - no warehouse or no manifest yet: nothing known to be absent
+        return set()
+    return {r[0] for r in rows}
+
+
+def missing_sources_of_task(task: str) -> list[str]:
+    """Declared sources upstream of the task's mart (dbt's lineage) that the last ingest lacked."""
+    import json
+
+    from ml.tasks import load_task
+
+    absent = _absent_sources()
+    manifest_path = Path(os.environ.get("DBT_TARGET_PATH") or config.paths().home / "target") / "manifest.json"
+    if not absent or not manifest_path.is_file():
+        return sorted(absent) if absent else []
+    try:
+        mart = load_task(task).mart.split(".")[-1]
+        manifest = json.loads(manifest_path.read_text())
+    except Exception:  # noqa: BLE001 - the skip message itself is what matters
+        return []
+    parents = manifest.get("parent_map", {})
+    start = [uid for uid, node in manifest.get("nodes", {}).items() if node.get("name") == mart]
+    seen, upstream = set(start), set()
+    while start:
+        uid = start.pop()
+        for parent in parents.get(uid, []):
+            if parent.startswith("source."):
+                upstream.add(manifest["sources"][parent]["source_name"])
+            elif parent not in seen:
+                seen.add(parent)
+                start.append(parent)
+    return sorted(upstream & absent)
+
+
+def absent_source_notes() -> list[str]:
+    """One note per declared source the last ingest did not get (its marts are empty)."""
+    from ledgerlab import warehouse
+
+    try:
+        with warehouse.connection(read_only=True) as con:
+            rows = con.execute(
+                "select source_name, bool_or(present) from raw._ingest_manifest group by source_name "
+                "order by source_name"
+            ).fetchall()
+    except Exception:  # noqa: BLE001 - no manifest (dbt run on a warehouse ingested elsewhere): nothing to say
+        return []
+    return [f"note: source {name} was not ingested: the models built on it are empty"
+            for name, present in rows if not present]
 
 
 def warm_up_for_validation(raw_rows: int):
@@ -164,7 +224,9 @@ def train_and_score_step(task: str, allow_failed_quality: bool) -> tuple[str, li
     try:
         trained = train_task(task, allow_failed_quality=allow_failed_quality)
     except TaskSkipped as skipped:
-        return "skipped", [f"skipped: {skipped}"]
+        missing = missing_sources_of_task(task)
+        note = f" (source{'s' if len(missing) > 1 else ''} {', '.join(missing)} not ingested)" if missing else ""
+        return "skipped", [f"skipped: {skipped}{note}"]
     scored = score_task(task, allow_failed_quality=allow_failed_quality)
     return "ok", [*trained.lines(), *scored.lines()]
 
@@ -181,7 +243,7 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
     paths = config.paths()
 
     raw_dir = options.raw_dir
-    if raw_dir is None:
+    if raw_dir is None and options.generate:  # no raw folder given: the synthetic bank
         holder: dict[str, Path] = {}
 
         def _generate() -> list[str]:
@@ -190,7 +252,8 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
 
         _step(console, report, "generate", _generate)
         raw_dir = holder["out"]
-    report.outputs["raw data"] = str(raw_dir)
+    report.outputs["raw data"] = str(raw_dir) if raw_dir else ", ".join(
+        f"{name}={path}" for name, path in options.sources.items())
 
     ingested: dict[str, int] = {}
     _step(console, report, "ingest", lambda: ingest_step(raw_dir, options, ingested))
@@ -206,7 +269,9 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
     report.outputs["quality report"] = str(paths.quality_reports / "index.html")
     report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
 
-    for task in options.tasks:
+    from ml.tasks import available_tasks
+
+    for task in options.tasks or tuple(available_tasks()):
         started = time.perf_counter()
         with console.status(f"[bold]train + score {task}[/bold] …", spinner="dots"):
             status, lines = train_and_score_step(task, options.allow_failed_quality)

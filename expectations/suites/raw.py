@@ -1,59 +1,30 @@
 """The raw layer: ingestion kept every row, and what the files contain.
 
-Blocking checks are about ingestion itself (row counts agree with
-``raw._ingest_manifest``, columns match the catalog in ledgerlab/sources.py,
-lineage is intact): if they fail, nothing downstream can account for its
-rows. Checks on the *content* of the raw text are warnings: raw data is
-expected to carry defects, which staging repairs or quarantines; these
-warnings make each defect kind visible at the source (``catches``).
+Everything here derives from the sources declared in the dbt sources files
+(ledgerlab/sources.py): one suite per declared raw table, none per source
+written by hand. Blocking checks are about ingestion itself (row counts
+agree with ``raw._ingest_manifest``, every data line is a row or a rejected
+line, the declared columns are there, lineage is intact): if they fail,
+nothing downstream can account for its rows. Checks on the *content* of the
+raw text come from the columns' ``config.meta`` (``not_null``, ``type``,
+``accepted_values``, ``positive``, ``references``) and the table's ``key``;
+they are warnings: raw data is expected to carry defects, which staging
+repairs or quarantines; these warnings make each defect kind visible at the
+source (``catches``).
 """
 
 from __future__ import annotations
 
 from expectations._gx import gxe
 from expectations.spec import TableSuite, WarehouseFacts, blocking, warning
-from expectations.suites._common import DATA_END, rows, sql_list
-from ledgerlab.sources import BERKA_SOURCES, DIGITAL_EVENTS, LINEAGE_COLUMNS, TAIWAN, RawSource
+from expectations.suites._common import DATA_END, rows
+from ledgerlab.sources import LINEAGE_COLUMNS, RawSource, catalog
 
 LAYER = "raw"
 
-# Per table: key columns (null_key, duplicate_row), date column, code columns
-# with their domains, amount columns and foreign keys to other raw tables.
-_KEYS = {
-    "account": ("account_id",), "client": ("client_id",), "disp": ("disp_id",),
-    "order": ("order_id",), "loan": ("loan_id",), "card": ("card_id",),
-    "district": ("a1",), "trans": ("trans_id",),
-}
-_REQUIRED_NOT_NULL = {
-    "account": ("account_id", "district_id"), "client": ("client_id", "district_id"),
-    "disp": ("disp_id", "client_id", "account_id"), "order": ("order_id", "account_id"),
-    "loan": ("loan_id", "account_id"), "card": ("card_id", "disp_id"), "district": ("a1",),
-    "trans": ("trans_id", "account_id"),
-}
-_DATES = {"account": "date", "loan": "date", "card": "issued", "trans": "date"}
-_CODES = {
-    "account": {"frequency": ("POPLATEK MESICNE", "POPLATEK TYDNE", "POPLATEK PO OBRATU")},
-    "disp": {"type": ("OWNER", "DISPONENT")},
-    "loan": {"status": ("A", "B", "C", "D")},
-    "card": {"type": ("classic", "junior", "gold")},
-    "order": {"k_symbol": ("POJISTNE", "SIPO", "LEASING", "UVER", "", " ")},
-    "trans": {
-        "type": ("PRIJEM", "VYDAJ", "VYBER"),
-        "operation": ("VYBER KARTOU", "VKLAD", "PREVOD Z UCTU", "VYBER", "PREVOD NA UCET", ""),
-        "k_symbol": ("POJISTNE", "SIPO", "LEASING", "UVER", "SLUZBY", "UROK", "SANKC. UROK",
-                     "DUCHOD", "", " "),
-    },
-}
-_AMOUNTS = {"order": ("amount",), "loan": ("amount", "payments"), "trans": ("amount",)}
-_FOREIGN_KEYS = {
-    "account": (("district_id", "district", "a1"),),
-    "client": (("district_id", "district", "a1"),),
-    "disp": (("client_id", "client", "client_id"), ("account_id", "account", "account_id")),
-    "order": (("account_id", "account", "account_id"),),
-    "loan": (("account_id", "account", "account_id"),),
-    "card": (("disp_id", "disp", "disp_id"),),
-    "trans": (("account_id", "account", "account_id"),),
-}
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _ingestion_checks(source: RawSource, suite: TableSuite) -> None:
@@ -62,9 +33,10 @@ def _ingestion_checks(source: RawSource, suite: TableSuite) -> None:
         blocking(
             "columns_match_catalog",
             gxe.ExpectTableColumnsToMatchSet(
-                column_set=[*source.columns, *LINEAGE_COLUMNS], exact_match=True
+                column_set=[*source.columns, *LINEAGE_COLUMNS], exact_match=False
             ),
-            "staging selects these columns by name; a renamed or missing column breaks every model",
+            "staging selects these columns by name; a renamed or missing column breaks every model "
+            "(an undeclared extra column is kept and reported by ingest)",
         ),
         blocking(
             "row_count_matches_manifest",
@@ -97,108 +69,167 @@ def _ingestion_checks(source: RawSource, suite: TableSuite) -> None:
 
 
 def _content_checks(source: RawSource, suite: TableSuite) -> None:
-    table = source.table
-    for column in _REQUIRED_NOT_NULL.get(table, ()):
-        suite.add(warning(
-            f"{column}_present",
-            gxe.ExpectColumnValuesToNotBeNull(column=column),
-            f"rows without {column} cannot be joined; staging rejects them as null_key",
-            catches=("null_key",),
-        ))
-    for key in _KEYS.get(table, ()):
+    specs = source.column_specs
+    for spec in specs:
+        if spec.meta.get("not_null"):
+            suite.add(warning(
+                f"{spec.name}_present",
+                gxe.ExpectColumnValuesToNotBeNull(column=spec.name),
+                f"rows without {spec.name} cannot be joined; staging rejects them as null_key",
+                catches=("null_key",),
+            ))
+    if source.format == "jsonl":
+        _json_checks(source, suite)
+        return
+    for key in source.key:
         suite.add(warning(
             f"{key}_unique",
             gxe.ExpectColumnValuesToBeUnique(column=key),
             "a repeated identifier is a duplicated row (or a key collision); staging keeps the first",
             catches=("duplicate_row",),
         ))
-        suite.add(warning(
-            f"{key}_is_integer",
-            rows(f"select _source_line, {key} from {{batch}} where {key} is not null and try_cast(trim({key}) as bigint) is null"),
-            "identifiers are integers in every Berka file",
-            catches=("null_key",),
-        ))
-    if table in _DATES:
-        column = _DATES[table]
-        suite.add(
-            warning(
-                f"{column}_is_yymmdd",
-                rows(
-                    f"""select _source_line, {column} from {{batch}}
-                    where {column} is not null
-                    and try_strptime(substr(trim({column}), 1, 6), '%y%m%d') is null"""
+        if source.column(key).type == "integer":
+            suite.add(warning(
+                f"{key}_is_integer",
+                rows(f"select _source_line, {_q(key)} from {{batch}} where {_q(key)} is not null "
+                     f"and try_cast(trim({_q(key)}) as bigint) is null"),
+                f"{key} is declared an integer identifier",
+                catches=("null_key",),
+            ))
+    for spec in specs:
+        column = _q(spec.name)
+        if spec.type == "yymmdd":
+            suite.add(
+                warning(
+                    f"{spec.name}_is_yymmdd",
+                    rows(
+                        f"""select _source_line, {column} from {{batch}}
+                        where {column} is not null
+                        and try_strptime(substr(trim({column}), 1, 6), '%y%m%d') is null"""
+                    ),
+                    "declared a YYMMDD date (cards add ' 00:00:00'); anything else cannot be parsed",
+                    catches=("malformed_date",),
                 ),
-                "Berka dates are YYMMDD (cards add ' 00:00:00'); anything else cannot be parsed",
-                catches=("malformed_date",),
-            ),
-            warning(
-                f"{column}_not_after_data_end",
-                rows(
-                    f"""select _source_line, {column} from {{batch}}
-                    where cast(try_strptime(substr(trim({column}), 1, 6), '%y%m%d') as date) > date '{DATA_END}'"""
+                warning(
+                    f"{spec.name}_not_after_data_end",
+                    rows(
+                        f"""select _source_line, {column} from {{batch}}
+                        where cast(try_strptime(substr(trim({column}), 1, 6), '%y%m%d') as date) > date '{DATA_END}'"""
+                    ),
+                    f"the data's observation window ends on {DATA_END}",
+                    catches=("date_after_end",),
                 ),
-                f"the data's observation window ends on {DATA_END}",
-                catches=("date_after_end",),
-            ),
-        )
-    for column, domain in _CODES.get(table, {}).items():
-        suite.add(warning(
-            f"{column}_in_domain",
-            gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(domain)),
-            f"{column} is a code with a fixed set of values; spaces or another letter case are repaired, "
-            "unknown codes rejected",
-            catches=("out_of_domain_code", "untrimmed_code", "wrong_case_code"),
-        ))
-    for column in _AMOUNTS.get(table, ()):
-        suite.add(
-            warning(
-                f"{column}_uses_decimal_point",
+            )
+    for spec in specs:
+        domain = spec.meta.get("accepted_values")
+        if domain is not None:
+            suite.add(warning(
+                f"{spec.name}_in_domain",
+                gxe.ExpectColumnValuesToBeInSet(column=spec.name, value_set=[str(v) for v in domain]),
+                f"{spec.name} is a code with a fixed set of values; spaces or another letter case are "
+                "repaired, unknown codes rejected",
+                catches=("out_of_domain_code", "untrimmed_code", "wrong_case_code"),
+            ))
+    for spec in specs:
+        column = _q(spec.name)
+        if spec.type == "decimal":
+            suite.add(warning(
+                f"{spec.name}_uses_decimal_point",
                 rows(f"select _source_line, {column} from {{batch}} where {column} like '%,%'"),
                 "amounts use a decimal point; a decimal comma is repaired in staging",
                 catches=("comma_decimal",),
-            ),
-            warning(
-                f"{column}_positive_number",
+            ))
+        if spec.meta.get("positive"):
+            suite.add(warning(
+                f"{spec.name}_positive_number",
                 rows(
                     f"""select _source_line, {column} from {{batch}}
                     where coalesce(try_cast(replace(trim({column}), ',', '.') as double) <= 0, true)"""
                 ),
-                f"{column} must be a positive number",
+                f"{spec.name} must be a positive number",
                 catches=("impossible_amount",),
-            ),
-        )
-    for column, parent, parent_key in _FOREIGN_KEYS.get(table, ()):
+            ))
+    for spec in specs:
+        reference = spec.meta.get("references")
+        if not reference:
+            continue
+        parent, _, parent_key = str(reference).partition(".")
+        column = _q(spec.name)
         suite.add(warning(
-            f"{column}_references_{parent}",
+            f"{spec.name}_references_{parent}",
             rows(
                 f"""select _source_line, {column} from {{batch}}
                 where {column} is not null and trim({column}) not in
-                (select trim({parent_key}) from raw."{parent}" where {parent_key} is not null)"""
+                (select trim({_q(parent_key)}) from raw.{_q(parent)} where {_q(parent_key)} is not null)"""
             ),
-            f"every {column} must exist in raw.{parent}; orphans are rejected downstream",
+            f"every {spec.name} must exist in raw.{parent}; orphans are rejected downstream",
             catches=("orphan_foreign_key",),
         ))
 
 
+def _json_checks(source: RawSource, suite: TableSuite) -> None:
+    """JSON lines: each line one object; the key fields unique across lines."""
+    line = _q(source.columns[0])
+    if source.column(source.columns[0]).type == "json":
+        suite.add(warning(
+            f"{source.columns[0]}_is_json",
+            rows(f"select _source_line, {line} from {{batch}} where not coalesce(json_valid({line}), false)"),
+            "each line is one JSON object; staging rejects the others as malformed_json",
+            catches=("malformed_json",),
+        ))
+    for key in source.key:
+        path = "$." + key
+        suite.add(warning(
+            f"{key}_unique",
+            rows(
+                f"""select {_q(key)}, count(*) as n from (
+                    select case when json_valid({line}) then json_extract_string({line}, '{path}') end
+                    as {_q(key)} from {{batch}}) as events
+                where {_q(key)} is not null group by {_q(key)} having count(*) > 1"""
+            ),
+            f"a repeated {key} is a duplicated record (a feed that delivers at least once)",
+            catches=("duplicate_row",),
+        ))
+
+
 def _manifest_suite() -> TableSuite:
-    required = [s.table for s in BERKA_SOURCES]
-    every = [*required, DIGITAL_EVENTS.table, TAIWAN.table]
+    every = [s.table for s in catalog()]
     suite = TableSuite(LAYER, "raw", "_ingest_manifest", description="one row per raw table loaded")
     suite.add(
         blocking(
             "lists_every_raw_table",
             gxe.ExpectColumnDistinctValuesToEqualSet(column="table_name", value_set=every),
-            "ingestion writes one manifest row per source of the catalog",
+            "ingestion writes one manifest row per raw table declared in the dbt sources files",
         ),
         blocking(
             "required_files_present",
-            rows(f"select table_name from {{batch}} where table_name in ({sql_list(required)}) and not present"),
-            "the Berka files are required; a run without one of them is incomplete",
+            rows(
+                """select table_name, source_name from {batch}
+                where required and not present
+                and source_name in (select source_name from raw._ingest_manifest where present)"""
+            ),
+            "once a source is given, its required tables are; a run with part of a source is incomplete",
         ),
         blocking(
-            "present_files_not_empty",
-            rows("select table_name, file_bytes, rows_loaded from {batch} where present and (file_bytes <= 0 or rows_loaded + rejected_lines = 0)"),
-            "an empty file loads nothing and silently empties every mart built on it",
+            "every_line_accounted_for",
+            rows(
+                """select table_name, data_lines, rows_loaded, rejected_lines from {batch}
+                where present and data_lines is not null and rows_loaded + rejected_lines <> data_lines"""
+            ),
+            "per file, data lines = raw rows + rejected lines: ingestion lost or invented nothing",
+        ),
+        warning(
+            "required_files_not_empty",
+            rows(
+                """select table_name, source_file, file_bytes, rows_loaded from {batch}
+                where present and required and rows_loaded + rejected_lines = 0"""
+            ),
+            "a required file with only a header loads nothing and empties every mart built on it",
+        ),
+        warning(
+            "no_undeclared_columns",
+            rows("select table_name, source_file, extra_columns from {batch} where extra_columns is not null"),
+            "a column the sources file does not declare is kept in raw but no model reads it",
         ),
         blocking(
             "rejected_lines_recorded",
@@ -223,46 +254,16 @@ def _manifest_suite() -> TableSuite:
 
 def suites(facts: WarehouseFacts) -> list[TableSuite]:
     out = [_manifest_suite()]
-    for source in BERKA_SOURCES:
+    for source in catalog():
         suite = TableSuite(LAYER, "raw", source.table, description=source.description)
         _ingestion_checks(source, suite)
         _content_checks(source, suite)
         out.append(suite)
-    events = TableSuite(LAYER, "raw", DIGITAL_EVENTS.table, description=DIGITAL_EVENTS.description)
-    _ingestion_checks(DIGITAL_EVENTS, events)
-    events.add(
-        warning(
-            "raw_line_is_json",
-            rows("select _source_line, raw_line from {batch} where not coalesce(json_valid(raw_line), false)"),
-            "each line is one JSON object; staging rejects the others as malformed_json",
-            catches=("malformed_json",),
-        ),
-        warning(
-            "event_id_unique",
-            rows(
-                """select event_id, count(*) as n from (
-                    select case when json_valid(raw_line) then json_extract_string(raw_line, '$.event_id') end
-                    as event_id from {batch}) as events
-                where event_id is not null group by event_id having count(*) > 1"""
-            ),
-            "a repeated event id is a duplicated event (the feed delivers at least once)",
-            catches=("duplicate_row",),
-        ),
-    )
-    taiwan = TableSuite(LAYER, "raw", TAIWAN.table, description=TAIWAN.description)
-    _ingestion_checks(TAIWAN, taiwan)
-    taiwan.add(
-        warning("id_unique", gxe.ExpectColumnValuesToBeUnique(column="id"),
-                "one row per card holder", catches=("duplicate_row",)),
-        warning("target_is_binary", gxe.ExpectColumnValuesToBeInSet(column="y", value_set=["0", "1"]),
-                "the default flag is 0 or 1", catches=("out_of_domain_code",)),
-    )
-    out.extend([events, taiwan])
     return out
 
 
 def skip_reason(suite: TableSuite, facts: WarehouseFacts) -> str | None:
-    """Optional sources that were not given are empty tables: nothing to validate."""
-    if suite.table in (DIGITAL_EVENTS.table, TAIWAN.table) and not facts.source_present(suite.table):
-        return f"optional source {suite.table} was not given to ingest (empty table)"
+    """Sources that were not given (or header-only files) are empty tables: nothing to validate."""
+    if suite.table != "_ingest_manifest" and not facts.source_present(suite.table):
+        return f"raw.{suite.table}: no rows ingested (its source was not given, or the file has only a header)"
     return None

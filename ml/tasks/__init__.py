@@ -1,6 +1,8 @@
 """Modelling tasks as configuration: one YAML file per task in this folder.
 
 Adding a task means adding a YAML file; nothing in the code names a task.
+A task may start from another with ``extends: other_task`` and list only
+what differs (mappings merge key by key; lists and values are replaced).
 A task says which mart to read, its key and target, the features by type,
 the derived-feature steps (functions of ``ml.features``), how to split,
 the costs of errors, the candidate models with their search spaces, the
@@ -149,6 +151,40 @@ def _require(raw: dict, key: str, where: str) -> Any:
     return raw[key]
 
 
+def _deep_merge(base: dict, override: dict) -> dict:
+    """``override`` wins; mappings merge key by key, anything else (lists too) is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_with_extends(path: Path, folder: Path, chain: tuple[str, ...]) -> dict:
+    """The task's YAML; with ``extends: other_task``, the other task's overridden by this one."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise TaskConfigError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise TaskConfigError(f"{path}: a task is a mapping of keys, not {type(raw).__name__}")
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    parent = str(parent)
+    if parent in (*chain, path.stem):
+        raise TaskConfigError(f"{path}: extends {parent!r} goes round in a circle ({' -> '.join((*chain, path.stem, parent))})")
+    parent_path = folder / f"{parent}.yaml"
+    if not parent_path.is_file():
+        known = ", ".join(available_tasks(folder)) or "none"
+        raise TaskConfigError(f"{path}: extends unknown task {parent!r}; available: {known}")
+    base = _read_with_extends(parent_path, folder, (*chain, path.stem))
+    base.pop("name", None)  # a task is named after its own file
+    return _deep_merge(base, raw)
+
+
 def load_task(name: str, tasks_dir: Path | None = None) -> Task:
     """Read and check ``<name>.yaml``; unknown names list the available tasks."""
     folder = tasks_dir or TASKS_DIR
@@ -156,10 +192,7 @@ def load_task(name: str, tasks_dir: Path | None = None) -> Task:
     if not path.is_file():
         known = ", ".join(available_tasks(folder)) or "none"
         raise TaskConfigError(f"unknown task {name!r} (no {path}); available: {known}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise TaskConfigError(f"{path}: not valid YAML ({exc})") from exc
+    raw = _read_with_extends(path, folder, ())
     where = str(path)
     features = _require(raw, "features", where)
     numeric = tuple(features.get("numeric") or ())

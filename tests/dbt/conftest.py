@@ -85,7 +85,7 @@ class Warehouse:
 def build_warehouse(root: Path, raw_dir: Path, taiwan_csv: Path | None = None) -> Warehouse:
     root.mkdir(parents=True, exist_ok=True)
     warehouse = Warehouse(root / "ledgerlab.duckdb", root / "target", root / "logs", raw_dir)
-    ingest(raw_dir, warehouse_path=warehouse.path, taiwan_csv=taiwan_csv)
+    ingest(raw_dir, warehouse_path=warehouse.path, sources={"taiwan": taiwan_csv} if taiwan_csv else None)
     started = time.perf_counter()
     process = warehouse.dbt("build")
     warehouse.build_seconds = time.perf_counter() - started

@@ -4,18 +4,9 @@
     more than one way has one row per repair; a rejected row has one row
     with its decisive reason.
 -#}
-{%- set validated_sources = [
-    ['account', 'int_accounts_validated'],
-    ['client', 'int_clients_validated'],
-    ['disp', 'int_dispositions_validated'],
-    ['order', 'int_orders_validated'],
-    ['loan', 'int_loans_validated'],
-    ['card', 'int_cards_validated'],
-    ['district', 'int_districts_validated'],
-    ['trans', 'int_transactions_validated'],
-    ['digital_events', 'int_events_validated'],
-    ['taiwan_credit_card', 'int_credit_card_clients_validated'],
-] -%}
+{#- Every raw table whose sources file declares `config.meta.quarantine_model`
+    (the list is generated from those files: ledgerlab/sources.py). -#}
+{%- set validated_sources = ledgerlab_quarantine_models() -%}
 with
 {% for source_table, model in validated_sources %}
 {{ source_table }}_quarantined as (
