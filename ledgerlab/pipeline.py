@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ledgerlab import config
-from ledgerlab.errors import UserError
+from ledgerlab.errors import DataCheckFailed, MissingStep, UserError
 
 DEFAULT_TASKS = ("loan_default", "card_propensity", "card_default")
 
@@ -91,8 +91,23 @@ def ingest_step(raw_dir: Path, options: RunOptions, rows_out: dict[str, int] | N
     return lines + [f"note: {n}" for n in result.notes]
 
 
-def build_step(full_refresh: bool = False) -> list[str]:
-    """`dbt build`; ``full_refresh`` rebuilds incremental models from scratch.
+def require_ingested(warehouse_path: Path) -> None:
+    """Refuse, in one line, a build on a warehouse that holds no ingested raw data."""
+    from ledgerlab import warehouse
+
+    if not warehouse_path.exists():
+        raise MissingStep(f"no warehouse at {warehouse_path}: run `ledgerlab ingest --raw DIR` first")
+    with warehouse.connection(warehouse_path, read_only=True) as con:
+        ingested = warehouse.table_exists(con, "raw", "_ingest_manifest")
+    if not ingested:
+        raise MissingStep(
+            f"warehouse {warehouse_path} holds no ingested data (no raw._ingest_manifest): "
+            "run `ledgerlab ingest --raw DIR` first"
+        )
+
+
+def build_step(full_refresh: bool = False, warehouse_path: Path | None = None) -> list[str]:
+    """`dbt build` of ``warehouse_path``; ``full_refresh`` rebuilds incremental models from scratch.
 
     Incremental models assume the raw tables grow by appends. A pipeline run
     re-ingests every raw file (possibly another data set: a new seed, size or
@@ -101,6 +116,8 @@ def build_step(full_refresh: bool = False) -> list[str]:
     """
     from ledgerlab.dbt import run_dbt
 
+    warehouse_path = Path(warehouse_path) if warehouse_path is not None else config.paths().warehouse
+    require_ingested(warehouse_path)
     key, is_default = config.pseudonym_key()
     lines = []
     if is_default:
@@ -111,7 +128,7 @@ def build_step(full_refresh: bool = False) -> list[str]:
     # Unit tests check the SQL's logic on fixed inputs, not the data: dbt's guidance is to run
     # them in development and CI (`make test` and a plain `dbt build` do), not in data runs.
     args = ["build", "--exclude-resource-type", "unit_test"]
-    result = run_dbt([*args, "--full-refresh"] if full_refresh else args)
+    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, warehouse_path=warehouse_path)
     return [*lines, f"dbt build: {result.summary_line()}"]
 
 
@@ -149,7 +166,7 @@ def validate_step(allow_failed_quality: bool, helpers=None) -> list[str]:
             helpers.shutdown()
     lines = outcome.lines()
     if outcome.blocking_failed and not allow_failed_quality:
-        raise UserError(
+        raise DataCheckFailed(
             "validation has blocking failures; modelling stopped. "
             f"See {outcome.docs_index} (or rerun with --allow-failed-quality)"
         )

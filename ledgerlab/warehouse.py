@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ledgerlab import config
-from ledgerlab.errors import UserError
+from ledgerlab.errors import MissingStep, UserError, WarehouseBusy
 
 _BYTES_PER_UNIT = {
     "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -28,11 +28,20 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.Duck
     paths = config.paths()
     path = Path(path) if path is not None else paths.warehouse
     if read_only and not path.exists():
-        raise FileNotFoundError(
-            f"warehouse {path} does not exist: run `ledgerlab ingest` and `dbt build` first"
+        raise MissingStep(
+            f"warehouse {path} does not exist: run `ledgerlab ingest --raw DIR` and `ledgerlab build` first"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "lock" in message.lower():
+            raise WarehouseBusy(
+                f"warehouse busy: {path} is open for writing in another process ({message}); "
+                "close it (a notebook's read-write connection?) or wait for that step to finish"
+            ) from None
+        raise UserError(f"warehouse {path} cannot be opened: {message}") from None
     spill = paths.build / "duckdb_tmp"
     spill.mkdir(parents=True, exist_ok=True)
     con.execute(f"set memory_limit = '{config.DUCKDB_MEMORY_LIMIT}'")
