@@ -103,9 +103,13 @@ def ingest(
     taiwan_csv: TaiwanOpt = None,
 ) -> None:
     """Load raw files into the warehouse's raw schema (text + lineage)."""
+    from ledgerlab import warehouse
     from ledgerlab.pipeline import RunOptions, ingest_step
 
-    _print_lines(ingest_step(raw, RunOptions(file_overrides=_overrides(file), taiwan_csv=taiwan_csv)))
+    options = RunOptions(file_overrides=_overrides(file), taiwan_csv=taiwan_csv)
+    with warehouse.publishing("ledgerlab ingest") as copy:  # all or nothing: see warehouse.publishing
+        lines = ingest_step(raw, options, warehouse_path=copy)
+    _print_lines([*lines, f"published {config.paths().warehouse}"])
 
 
 @app.command()
@@ -115,9 +119,13 @@ def build(
     ),
 ) -> None:
     """Run `dbt build` (models and their tests) on the warehouse."""
-    from ledgerlab.pipeline import build_step
+    from ledgerlab import warehouse
+    from ledgerlab.pipeline import build_step, require_ingested
 
-    _print_lines(build_step(full_refresh=full_refresh))
+    require_ingested(config.paths().warehouse)
+    with warehouse.publishing("ledgerlab build") as copy:  # the previous marts stay until this build passed
+        lines = build_step(full_refresh=full_refresh, warehouse_path=copy)
+    _print_lines([*lines, f"published {config.paths().warehouse}"])
 
 
 @app.command()
@@ -135,8 +143,10 @@ def docs() -> None:
 def validate() -> None:
     """Run every Great Expectations suite; exit 1 on a blocking failure."""
     from expectations.runner import validate as run_validate
+    from ledgerlab import warehouse
 
-    outcome = run_validate()
+    with warehouse.writer_lock("ledgerlab validate"):  # records the run in place, as the one writer
+        outcome = run_validate()
     _print_lines(outcome.lines())
     if outcome.blocking_failed:
         err_console.print("[bold red]blocking quality failures[/bold red]: modelling will refuse this data")
@@ -154,9 +164,12 @@ def train(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt =
 @app.command()
 def score(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False) -> None:
     """Score the task's mart with the latest model into ml.scores_<task>, with drift checks."""
+    from ledgerlab import warehouse
     from ml.score import score_task
 
-    _print_lines(score_task(task, allow_failed_quality=allow_failed_quality).lines())
+    with warehouse.writer_lock("ledgerlab score"):  # writes ml.scores_<task> in place, as the one writer
+        result = score_task(task, allow_failed_quality=allow_failed_quality)
+    _print_lines(result.lines())
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -103,12 +104,12 @@ class FailedNode:
 
     def line(self) -> str:
         if self.kind == "test":
-            where = f"{self.model}.{self.column}" if self.model and self.column else (self.model or "-")
+            where = f"{self.model}.{self.column}" if self.model and self.column else self.model
             rows = f": {self.rows:,} row(s)" if self.rows is not None and self.status == "fail" else ""
             status = "FAIL" if self.status == "fail" else "ERROR"
-            text = f"{status} test {self.name} on {where}{rows}"
+            text = f"{status} test {self.name}{f' on {where}' if where else ''}{rows}"
         else:
-            text = f"ERROR {self.kind} {self.name}: {_first_line(self.message)}"
+            text = f"ERROR {self.kind} {self.name}: {_cause(self.message)}"
         return f"{text} ({self.path})" if self.path else text
 
 
@@ -117,6 +118,13 @@ def _first_line(text: str | None) -> str:
         if line.strip():
             return line.strip()[:300]
     return "no message"
+
+
+def _cause(message: str | None) -> str:
+    """The line of a dbt error that says what went wrong (not "Runtime Error in model x (path)")."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    causes = [line for line in lines if not re.match(r"^[\w ]*Error in \w+ ", line)]
+    return (causes or lines or ["no message"])[0][:300]
 
 
 def failed_nodes(target: Path) -> list[FailedNode] | None:

@@ -76,11 +76,16 @@ def generate_step(options: RunOptions) -> tuple[Path, list[str]]:
     return out, summary.lines()
 
 
-def ingest_step(raw_dir: Path, options: RunOptions, rows_out: dict[str, int] | None = None) -> list[str]:
-    """Ingest; ``rows_out`` (if given) receives the rows loaded per raw table."""
+def ingest_step(raw_dir: Path, options: RunOptions, rows_out: dict[str, int] | None = None,
+                warehouse_path: Path | None = None) -> list[str]:
+    """Ingest into ``warehouse_path`` (a private copy: see warehouse.publishing).
+
+    ``rows_out`` (if given) receives the rows loaded per raw table.
+    """
     from ledgerlab.ingest import ingest
 
-    result = ingest(raw_dir, file_overrides=options.file_overrides, taiwan_csv=options.taiwan_csv)
+    result = ingest(raw_dir, warehouse_path=warehouse_path,
+                    file_overrides=options.file_overrides, taiwan_csv=options.taiwan_csv)
     if rows_out is not None:
         rows_out.update(result.rows())
     rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
@@ -155,12 +160,12 @@ def warm_up_for_validation(raw_rows: int):
     return start_helper_processes(config.validation_jobs(raw_rows) - 1)
 
 
-def validate_step(allow_failed_quality: bool, helpers=None) -> list[str]:
-    """Validate (with the warmed-up ``helpers``, shut down afterwards, if given)."""
+def validate_step(allow_failed_quality: bool, helpers=None, warehouse_path: Path | None = None) -> list[str]:
+    """Validate ``warehouse_path`` (with the warmed-up ``helpers``, shut down afterwards, if given)."""
     from expectations.runner import validate
 
     try:
-        outcome = validate(helpers=helpers)
+        outcome = validate(helpers=helpers, warehouse_path=warehouse_path)
     finally:
         if helpers is not None:
             helpers.shutdown()
@@ -173,16 +178,17 @@ def validate_step(allow_failed_quality: bool, helpers=None) -> list[str]:
     return lines
 
 
-def train_and_score_step(task: str, allow_failed_quality: bool) -> tuple[str, list[str]]:
+def train_and_score_step(task: str, allow_failed_quality: bool,
+                         warehouse_path: Path | None = None) -> tuple[str, list[str]]:
     from ml.errors import TaskSkipped
     from ml.score import score_task
     from ml.train import train_task
 
     try:
-        trained = train_task(task, allow_failed_quality=allow_failed_quality)
+        trained = train_task(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path)
     except TaskSkipped as skipped:
         return "skipped", [f"skipped: {skipped}"]
-    scored = score_task(task, allow_failed_quality=allow_failed_quality)
+    scored = score_task(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path)
     return "ok", [*trained.lines(), *scored.lines()]
 
 
@@ -193,50 +199,58 @@ def report_step() -> list[str]:
 
 
 def run_pipeline(options: RunOptions, console: Console | None = None) -> PipelineReport:
+    """The whole path. All-or-nothing for the warehouse: ingest → build → validate → train + score
+    write a private copy, published (one atomic rename) only when every step passed; on a failure
+    or an interrupt the published warehouse is as it was (warehouse.publishing)."""
+    from ledgerlab import warehouse
+
     console = console or Console()
     report = PipelineReport()
     paths = config.paths()
 
-    raw_dir = options.raw_dir
-    if raw_dir is None:
-        holder: dict[str, Path] = {}
+    with warehouse.writer_lock("ledgerlab run") as published, warehouse.private_copy(published) as copy:
+        raw_dir = options.raw_dir
+        if raw_dir is None:
+            holder: dict[str, Path] = {}
 
-        def _generate() -> list[str]:
-            holder["out"], lines = generate_step(options)
-            return [*lines, f"files in {holder['out']}"]
+            def _generate() -> list[str]:
+                holder["out"], lines = generate_step(options)
+                return [*lines, f"files in {holder['out']}"]
 
-        _step(console, report, "generate", _generate)
-        raw_dir = holder["out"]
-    report.outputs["raw data"] = str(raw_dir)
+            _step(console, report, "generate", _generate)
+            raw_dir = holder["out"]
+        report.outputs["raw data"] = str(raw_dir)
 
-    ingested: dict[str, int] = {}
-    _step(console, report, "ingest", lambda: ingest_step(raw_dir, options, ingested))
-    report.outputs["warehouse"] = str(paths.warehouse)
-    helpers = warm_up_for_validation(sum(ingested.values()))
-    try:
-        _step(console, report, "dbt build", lambda: build_step(full_refresh=True))
-    except BaseException:
-        if helpers is not None:
-            helpers.shutdown()
-        raise
-    _step(console, report, "validate", lambda: validate_step(options.allow_failed_quality, helpers))
-    report.outputs["quality report"] = str(paths.quality_reports / "index.html")
-    report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
+        ingested: dict[str, int] = {}
+        _step(console, report, "ingest", lambda: ingest_step(raw_dir, options, ingested, warehouse_path=copy))
+        report.outputs["warehouse"] = str(published)
+        helpers = warm_up_for_validation(sum(ingested.values()))
+        try:
+            _step(console, report, "dbt build", lambda: build_step(full_refresh=True, warehouse_path=copy))
+        except BaseException:
+            if helpers is not None:
+                helpers.shutdown()
+            raise
+        _step(console, report, "validate",
+              lambda: validate_step(options.allow_failed_quality, helpers, warehouse_path=copy))
+        report.outputs["quality report"] = str(paths.quality_reports / "index.html")
+        report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
 
-    for task in options.tasks:
-        started = time.perf_counter()
-        with console.status(f"[bold]train + score {task}[/bold] …", spinner="dots"):
-            status, lines = train_and_score_step(task, options.allow_failed_quality)
-        record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
-        report.steps.append(record)
-        mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"
-        console.print(f"{mark} [bold]{record.name}[/bold] [dim]({record.seconds:.1f} s)[/dim]")
-        for line in lines:
-            console.print(f"    {line}")
-        if status == "ok":
-            report.outputs[f"{task} metrics"] = str(paths.model_reports(task) / "metrics.json")
-            report.outputs[f"{task} model card"] = str(paths.model_reports(task) / "model_card.html")
-            report.outputs[f"{task} scores"] = f"table ml.scores_{task} in {paths.warehouse}"
+        for task in options.tasks:
+            started = time.perf_counter()
+            with console.status(f"[bold]train + score {task}[/bold] …", spinner="dots"):
+                status, lines = train_and_score_step(task, options.allow_failed_quality, warehouse_path=copy)
+            record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
+            report.steps.append(record)
+            mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"
+            console.print(f"{mark} [bold]{record.name}[/bold] [dim]({record.seconds:.1f} s)[/dim]")
+            for line in lines:
+                console.print(f"    {line}")
+            if status == "ok":
+                report.outputs[f"{task} metrics"] = str(paths.model_reports(task) / "metrics.json")
+                report.outputs[f"{task} model card"] = str(paths.model_reports(task) / "model_card.html")
+                report.outputs[f"{task} scores"] = f"table ml.scores_{task} in {published}"
+    console.print(f"[green]✓[/green] [bold]published[/bold] {published}")
 
     _step(console, report, "report", report_step)
     report.outputs["insight report"] = str(paths.insight_reports / "index.html")

@@ -39,7 +39,7 @@ def test_failed_tests_and_models_are_named_with_rows_and_places(tmp_path: Path) 
     assert isinstance(error, DbtBuildFailed) and error.exit_code == errors.EXIT_DATA_FAILED
     lines = str(error).splitlines()
     assert lines[0] == "dbt build failed: 1 model(s) failed to build and 1 data test(s) failed"
-    assert lines[1] == ("  ERROR model loan_features: Runtime Error in model loan_features "
+    assert lines[1] == ("  ERROR model loan_features: Conversion Error: could not convert "
                         "(models_sql/marts/features/loan_features.sql)")
     assert lines[2] == ("  FAIL test relationships on fct_transactions.account_id: 191 row(s) "
                         "(models_sql/marts/core/_core__models.yml)")
