@@ -42,3 +42,13 @@ class WarehouseBusy(UserError):
     """Another ledgerlab process is writing the warehouse."""
 
     exit_code = EXIT_BUSY
+
+
+class Interrupted(UserError):
+    """A writing step was stopped (Ctrl-C, SIGTERM) and cleaned up: nothing was published.
+
+    Raised in place of the KeyboardInterrupt, so that the CLI ends with one
+    line and exit 130 (Typer would turn a KeyboardInterrupt into a silent exit).
+    """
+
+    exit_code = EXIT_INTERRUPTED

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from ledgerlab import config
-from ledgerlab.errors import DataCheckFailed, MissingStep, UserError, WarehouseBusy
+from ledgerlab.errors import DataCheckFailed, Interrupted, MissingStep, UserError, WarehouseBusy
 
 _BYTES_PER_UNIT = {
     "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -211,6 +211,8 @@ def private_copy(published: Path, *, keep_failed: bool = True) -> Iterator[Path]
                 "(open it read-only to look); the published warehouse is unchanged",
             )
         raise
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: nothing was published; {published} is as it was") from None
     finally:
         copy.unlink(missing_ok=True)
         _wal(copy).unlink(missing_ok=True)

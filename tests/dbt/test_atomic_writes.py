@@ -131,6 +131,7 @@ def test_an_interrupted_build_leaves_the_previous_marts(populated, tmp_path, sig
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == f"error: interrupted: nothing was published; {populated.path} is as it was"
     assert _sha256(populated.path) == before_bytes
     assert _leftovers(populated.path) == []
     assert populated.scalar("select count(*) from marts.dim_accounts") > 0

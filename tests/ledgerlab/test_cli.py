@@ -103,3 +103,4 @@ def test_exit_codes_are_the_ones_the_readme_documents() -> None:
         assert kind.exit_code == errors.EXIT_USER_ERROR
     assert errors.DataCheckFailed.exit_code == errors.EXIT_DATA_FAILED
     assert errors.WarehouseBusy.exit_code == errors.EXIT_BUSY
+    assert errors.Interrupted.exit_code == errors.EXIT_INTERRUPTED

@@ -54,7 +54,7 @@ import sys  # noqa: E402
 
 import duckdb  # noqa: E402
 
-from ledgerlab.errors import DataCheckFailed, MissingStep, WarehouseBusy  # noqa: E402
+from ledgerlab.errors import DataCheckFailed, Interrupted, MissingStep, WarehouseBusy  # noqa: E402
 
 
 def _sha256(path: Path) -> str:
@@ -86,10 +86,12 @@ def test_a_successful_step_is_published_and_leaves_nothing_behind(published: Pat
     assert sorted(p.name for p in published.parent.iterdir()) == ["test.duckdb", "test.duckdb.lock"]
 
 
-@pytest.mark.parametrize("failure", [UserError("bad file"), KeyboardInterrupt(), RuntimeError("a bug")])
-def test_a_failed_or_interrupted_step_changes_nothing(published: Path, failure: BaseException) -> None:
+@pytest.mark.parametrize(("failure", "raised"), [
+    (UserError("bad file"), UserError), (KeyboardInterrupt(), Interrupted), (RuntimeError("a bug"), RuntimeError),
+])
+def test_a_failed_or_interrupted_step_changes_nothing(published: Path, failure: BaseException, raised: type) -> None:
     before = _sha256(published)
-    with pytest.raises(type(failure)), warehouse.publishing("test") as copy:
+    with pytest.raises(raised), warehouse.publishing("test") as copy:
         with duckdb.connect(str(copy)) as con:
             con.execute("delete from marts.t")
         raise failure
