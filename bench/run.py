@@ -46,6 +46,7 @@ import uuid
 from pathlib import Path
 
 from bench.measure import Measurement, run_measured
+from ledgerlab import config
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -436,7 +437,7 @@ class Bench:
                 # its own home and warehouse, from scratch: what `make run` does on a fresh clone
                 run_home = sr.root / "run_home"
                 shutil.rmtree(run_home, ignore_errors=True)
-                env = {**sr.env(run_home / "warehouse" / "ledgerlab.duckdb"), "LEDGERLAB_HOME": str(run_home)}
+                env = {**sr.env(config.default_warehouse(run_home)), "LEDGERLAB_HOME": str(run_home)}
                 cmd = [*py, "ledgerlab", "run", "--accounts", accounts, "--seed", SEED, "--task", TASK]
                 m = self.measure(sr, "run", repeat, cmd, env)
                 facts: dict = {}

@@ -184,8 +184,8 @@ class LedgerlabDuckDBDatasource(SQLDatasource):
             self._engine = None
 
 
-def connection_kwargs(threads: int, memory_limit: str, max_temp_size: str = "40GB") -> dict:
-    """``create_engine`` kwargs: read-only, with the project's DuckDB settings."""
+def connection_kwargs(threads: int, memory_limit: str, max_temp_size: str) -> dict:
+    """``create_engine`` kwargs: read-only, with the project's DuckDB settings (ledgerlab.config)."""
     return {
         "connect_args": {
             "read_only": True,

@@ -1,7 +1,10 @@
 """`ledgerlab`: one command per pipeline step, and `run` for all of them.
 
-User errors (bad input, refused steps) print one line and exit 2; dbt or
-validation failures exit 1. Tracebacks are for bugs only.
+Exit codes (README, "Exit codes"; ledgerlab.errors): 0 done; 1 the data
+failed its checks (dbt tests, blocking quality failures); 2 the command could
+not run (bad arguments or input, a step to run first), printed as one line;
+3 the warehouse is busy (another ledgerlab process writes it); 130
+interrupted. Tracebacks are for bugs only.
 """
 
 from __future__ import annotations
@@ -20,20 +23,22 @@ from rich.console import Console
 from rich.table import Table
 
 from ledgerlab import config
-from ledgerlab.errors import UserError
+from ledgerlab.errors import EXIT_DATA_FAILED, EXIT_INTERRUPTED, EXIT_USER_ERROR, MissingStep, UserError
 
 app = typer.Typer(
     name="ledgerlab",
     help="SQL-first analytics and machine learning for a retail bank.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # usage errors as click prints them: the last line is "Error: <what is wrong>", no box around it
+    rich_markup_mode=None,
     add_completion=False,
 )
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
 
-AccountsOpt = Annotated[int, typer.Option("--accounts", "-n", help="Number of accounts to generate.")]
-SeedOpt = Annotated[int, typer.Option("--seed", "-s", help="Random seed (same seed, same files).")]
+AccountsOpt = Annotated[int, typer.Option("--accounts", "-n", min=1, help="Number of accounts to generate.")]
+SeedOpt = Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed (same seed, same files).")]
 TaskOpt = Annotated[str, typer.Option("--task", "-t", help="Task name (a YAML file in ml/tasks/).")]
 AllowFailedOpt = Annotated[
     bool, typer.Option("--allow-failed-quality", help="Proceed despite blocking quality failures (recorded).")
@@ -48,7 +53,7 @@ SourceOpt = Annotated[
 ]
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = EXIT_USER_ERROR) -> None:
     err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -79,9 +84,9 @@ def generate(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
     clean: Annotated[bool, typer.Option("--clean", help="Inject no data defects.")] = False,
     file_format: Annotated[str, typer.Option("--format", help="csv (Berka format) or parquet.")] = "csv",
-    chunk_accounts: Annotated[int, typer.Option(help="Accounts generated per chunk (memory bound).")] = 5000,
+    chunk_accounts: Annotated[int, typer.Option(min=1, help="Accounts generated per chunk (memory bound).")] = 5000,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes (default: one per CPU from 20,000 accounts).")
+        int | None, typer.Option(min=1, help="Worker processes (default: one per CPU from 20,000 accounts).")
     ] = None,
 ) -> None:
     """Generate a synthetic bank in the Berka files' format, with ground truth."""
@@ -101,12 +106,15 @@ def ingest(
     source: SourceOpt = None,
 ) -> None:
     """Load raw files into the warehouse's raw schema (text + lineage)."""
+    from ledgerlab import warehouse
     from ledgerlab.pipeline import RunOptions, ingest_step
 
     sources = _sources(source)
     if raw is None and not sources:
         _fail("give the raw files: --raw FOLDER and/or --source NAME=PATH")
-    _print_lines(ingest_step(raw, RunOptions(sources=sources)))
+    with warehouse.publishing("ledgerlab ingest") as copy:  # all or nothing: see warehouse.publishing
+        lines = ingest_step(raw, RunOptions(sources=sources), warehouse_path=copy)
+    _print_lines([*lines, f"published {config.paths().warehouse}"])
 
 
 @app.command()
@@ -116,9 +124,13 @@ def build(
     ),
 ) -> None:
     """Run `dbt build` (models and their tests) on the warehouse."""
-    from ledgerlab.pipeline import build_step
+    from ledgerlab import warehouse
+    from ledgerlab.pipeline import build_step, require_ingested
 
-    _print_lines(build_step(full_refresh=full_refresh))
+    require_ingested(config.paths().warehouse)
+    with warehouse.publishing("ledgerlab build") as copy:  # the previous marts stay until this build passed
+        lines = build_step(full_refresh=full_refresh, warehouse_path=copy)
+    _print_lines([*lines, f"published {config.paths().warehouse}"])
 
 
 @app.command()
@@ -126,6 +138,9 @@ def docs() -> None:
     """Generate dbt docs as one static HTML file (target/static_index.html)."""
     from ledgerlab.dbt import build_static_docs
 
+    warehouse = config.paths().warehouse
+    if not warehouse.exists():
+        raise MissingStep(f"no warehouse at {warehouse}: run `ledgerlab ingest --raw DIR` and `ledgerlab build` first")
     console.print(f"dbt docs: {build_static_docs()}")
 
 
@@ -133,12 +148,14 @@ def docs() -> None:
 def validate() -> None:
     """Run every Great Expectations suite; exit 1 on a blocking failure."""
     from expectations.runner import validate as run_validate
+    from ledgerlab import warehouse
 
-    outcome = run_validate()
+    with warehouse.writer_lock("ledgerlab validate"):  # records the run in place, as the one writer
+        outcome = run_validate()
     _print_lines(outcome.lines())
     if outcome.blocking_failed:
         err_console.print("[bold red]blocking quality failures[/bold red]: modelling will refuse this data")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_DATA_FAILED)
 
 
 @app.command()
@@ -152,9 +169,12 @@ def train(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt =
 @app.command()
 def score(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False) -> None:
     """Score the task's mart with the latest model into ml.scores_<task>, with drift checks."""
+    from ledgerlab import warehouse
     from ml.score import score_task
 
-    _print_lines(score_task(task, allow_failed_quality=allow_failed_quality).lines())
+    with warehouse.writer_lock("ledgerlab score"):  # writes ml.scores_<task> in place, as the one writer
+        result = score_task(task, allow_failed_quality=allow_failed_quality)
+    _print_lines(result.lines())
 
 
 @app.command()
@@ -214,15 +234,15 @@ def run(
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr, exit 2."""
+    """Console entry point: user errors end in one line on stderr and their exit code."""
     try:
         app()
     except UserError as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err_console.print("[bold red]error:[/bold red] interrupted")
-        sys.exit(130)
+        err_console.print("[bold red]error:[/bold red] interrupted; the published warehouse is unchanged")
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@ single environment variable moves a whole run:
 - ``LEDGERLAB_HOME``       the root for build outputs (default: the repo root)
 - ``LEDGERLAB_TAIWAN_CSV`` the UCI Taiwan credit-card default file (optional)
 - ``LEDGERLAB_PSEUDONYM_KEY`` the HMAC key that pseudonymises client ids
+- ``LEDGERLAB_DUCKDB_MEMORY_LIMIT`` / ``_THREADS`` / ``_MAX_TEMP_SIZE`` DuckDB's resources
+
+This module is the one definition of the warehouse path and the DuckDB
+settings. dbt cannot import Python, so the committed ``profiles.yml`` reads
+the same variables with the same defaults; ``tests/ledgerlab/test_config.py``
+checks that the two agree and that no other module resolves them again.
 """
 
 from __future__ import annotations
@@ -31,6 +37,15 @@ SHARED_BERKA = SHARED_DATA / "berka"
 SHARED_TAIWAN_CSV = SHARED_DATA / "taiwan_default" / "UCI_Credit_Card.csv"
 
 
+# The warehouse file under the home folder, unless LEDGERLAB_WAREHOUSE names another.
+WAREHOUSE_IN_HOME = Path("warehouse") / "ledgerlab.duckdb"
+
+
+def default_warehouse(home: Path) -> Path:
+    """The warehouse a run with ``home`` as LEDGERLAB_HOME uses when LEDGERLAB_WAREHOUSE is unset."""
+    return Path(home) / WAREHOUSE_IN_HOME
+
+
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
@@ -45,7 +60,7 @@ class Paths:
 
     def __post_init__(self) -> None:
         if self.warehouse is None:
-            default = self.home / "warehouse" / "ledgerlab.duckdb"
+            default = default_warehouse(self.home)
             object.__setattr__(self, "warehouse", _env_path("LEDGERLAB_WAREHOUSE", default))
 
     @property
@@ -104,12 +119,24 @@ def pseudonym_key() -> tuple[str, bool]:
 
 # DuckDB settings sized for the 2-core, 24 GB machine the project targets;
 # overridable so a laptop or a bigger box can change them without code.
-DUCKDB_MEMORY_LIMIT = os.environ.get("LEDGERLAB_DUCKDB_MEMORY_LIMIT", "10GB")
-DUCKDB_THREADS = int(os.environ.get("LEDGERLAB_DUCKDB_THREADS", "2"))
-# A cap on DuckDB's spill folder, so that a query larger than memory fails with
-# DuckDB's own "out of temp space" error instead of filling the disk (DuckDB's
-# default is 90 % of the free space, which leaves nothing for the warehouse).
-DUCKDB_MAX_TEMP_SIZE = os.environ.get("LEDGERLAB_DUCKDB_MAX_TEMP_SIZE", "40GB")
+# The max temp size caps DuckDB's spill folder, so that a query larger than
+# memory fails with DuckDB's own "out of temp space" error instead of filling the
+# disk (DuckDB's default is 90 % of the free space, which leaves nothing for the
+# warehouse). Environment variable -> default; profiles.yml repeats these defaults.
+DUCKDB_SETTING_DEFAULTS = {
+    "LEDGERLAB_DUCKDB_MEMORY_LIMIT": "10GB",
+    "LEDGERLAB_DUCKDB_THREADS": "2",
+    "LEDGERLAB_DUCKDB_MAX_TEMP_SIZE": "40GB",
+}
+
+
+def _duckdb_setting(name: str) -> str:
+    return os.environ.get(name) or DUCKDB_SETTING_DEFAULTS[name]
+
+
+DUCKDB_MEMORY_LIMIT = _duckdb_setting("LEDGERLAB_DUCKDB_MEMORY_LIMIT")
+DUCKDB_THREADS = int(_duckdb_setting("LEDGERLAB_DUCKDB_THREADS"))
+DUCKDB_MAX_TEMP_SIZE = _duckdb_setting("LEDGERLAB_DUCKDB_MAX_TEMP_SIZE")
 # GX evaluates expectations in single-threaded Python: validation runs its
 # suites in several processes, which share DuckDB's memory limit. Unset means
 # "by size" (see validation_jobs).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -10,11 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledgerlab import config
-from ledgerlab.errors import UserError
+from ledgerlab.errors import DataCheckFailed, UserError
+
+# How many failing nodes a summary names before it says "and N more".
+SUMMARY_MAX_NODES = 5
 
 
 class DbtError(UserError):
-    """dbt reported errors or failing tests."""
+    """dbt could not run (no warehouse, a compilation error, a crash)."""
+
+
+class DbtBuildFailed(DbtError, DataCheckFailed):
+    """dbt ran, and models or data tests failed: the summary says which and where to look."""
 
 
 @dataclass(frozen=True)
@@ -53,28 +62,142 @@ def dbt_executable() -> str:
 def run_dbt(args: list[str], *, warehouse_path: Path | None = None, stream: bool = False) -> DbtResult:
     """Run ``dbt <args>`` from the repo root; raise DbtError naming what failed."""
     command = [dbt_executable(), *args]
+    env = dbt_environment(warehouse_path)
+    started_wall = time.time()
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=config.REPO_ROOT, env=dbt_environment(warehouse_path),
+        command, cwd=config.REPO_ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines: list[str] = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line)
-        if stream:
-            sys.stdout.write(line)
-    process.wait()
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if stream:
+                sys.stdout.write(line)
+        process.wait()
+    except BaseException:
+        # interrupted (Ctrl-C, SIGTERM): dbt must not go on writing a warehouse the caller discards
+        process.kill()
+        process.wait()
+        raise
     output = "".join(lines)
     result = DbtResult(command, time.perf_counter() - started, output)
     if process.returncode != 0:
-        failures = [
-            ln.strip() for ln in lines
-            if any(tag in ln for tag in ("ERROR creating", "FAIL ", "ERROR ", "Compilation Error", "Runtime Error"))
-        ]
-        shown = "; ".join(failures[:3]) or output.strip().splitlines()[-1:]
-        raise DbtError(f"dbt {' '.join(args)} failed (exit {process.returncode}): {shown} — see {config.paths().home / 'logs' / 'dbt.log'}")
+        raise failure_from(args, process.returncode, lines, env, started_wall)
     return result
+
+
+@dataclass(frozen=True)
+class FailedNode:
+    """One model, seed, snapshot or test that dbt reported as failed."""
+
+    kind: str  # model | test | seed | snapshot | …
+    status: str  # error | fail
+    name: str  # the test's kind (relationships, not_null, a singular test's name) or the model's name
+    model: str | None  # the model a test is attached to
+    column: str | None
+    rows: int | None  # failing rows of a test
+    message: str
+    path: str | None  # the yml or sql file that declares it
+
+    def line(self) -> str:
+        if self.kind == "test":
+            where = f"{self.model}.{self.column}" if self.model and self.column else self.model
+            rows = f": {self.rows:,} row(s)" if self.rows is not None and self.status == "fail" else ""
+            status = "FAIL" if self.status == "fail" else "ERROR"
+            text = f"{status} test {self.name}{f' on {where}' if where else ''}{rows}"
+        else:
+            text = f"ERROR {self.kind} {self.name}: {_cause(self.message)}"
+        return f"{text} ({self.path})" if self.path else text
+
+
+def _first_line(text: str | None) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return "no message"
+
+
+def _cause(message: str | None) -> str:
+    """The line of a dbt error that says what went wrong (not "Runtime Error in model x (path)")."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    causes = [line for line in lines if not re.match(r"^[\w ]*Error in \w+ ", line)]
+    return (causes or lines or ["no message"])[0][:300]
+
+
+def failed_nodes(target: Path) -> list[FailedNode] | None:
+    """The failed nodes of dbt's last invocation, from ``run_results.json`` and ``manifest.json``.
+
+    None when the files are missing or unreadable (dbt stopped before it ran a node).
+    """
+    try:
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    try:
+        nodes = json.loads((target / "manifest.json").read_text(encoding="utf-8")).get("nodes", {})
+    except (OSError, ValueError):
+        nodes = {}
+    failed = []
+    for result in results:
+        if result.get("status") not in ("error", "fail", "runtime error"):
+            continue
+        unique_id = result.get("unique_id", "")
+        node = nodes.get(unique_id, {})
+        kind = unique_id.split(".", 1)[0] or "node"
+        attached = node.get("attached_node") or ""
+        metadata = node.get("test_metadata") or {}
+        failed.append(FailedNode(
+            kind=kind,
+            status="fail" if result.get("status") == "fail" else "error",
+            name=metadata.get("name") or node.get("name") or unique_id.rsplit(".", 1)[-1],
+            model=attached.rsplit(".", 1)[-1] if attached else None,
+            column=node.get("column_name"),
+            rows=result.get("failures"),
+            message=result.get("message") or "",
+            path=node.get("original_file_path"),
+        ))
+    return failed
+
+
+def failure_from(args: list[str], returncode: int, lines: list[str], env: dict[str, str],
+                 started_wall: float) -> UserError:
+    """The error to raise for a failed dbt invocation: a few lines a person can act on."""
+    target = Path(env["DBT_TARGET_PATH"])
+    log = Path(env["DBT_LOG_PATH"]) / "dbt.log"
+    command = f"dbt {args[0]}" if args else "dbt"
+    run_results = target / "run_results.json"
+    fresh = run_results.exists() and run_results.stat().st_mtime >= started_wall - 1
+    nodes = failed_nodes(target) if fresh else None
+    if not nodes:
+        # dbt stopped before running a node (a compilation error, no warehouse): its own last words
+        # (the most specific is the last: "Runtime Error" comes before "IO Error: Cannot open file …")
+        messages = [
+            ln.strip() for ln in lines
+            if any(tag in ln for tag in ("Error", "ERROR")) and "Encountered an error" not in ln
+        ] or [ln.strip() for ln in lines if ln.strip()][-1:]
+        last = _first_line(messages[-1]) if messages else "no output"
+        return DbtError(f"{command} could not run (dbt exit {returncode}): {last} — full log: {log}")
+    tests = [n for n in nodes if n.kind == "test"]
+    others = [n for n in nodes if n.kind != "test"]
+    counts = []
+    if others:
+        counts.append(f"{len(others)} model(s) failed to build")
+    if tests:
+        counts.append(f"{len(tests)} data test(s) failed")
+    shown = (others + tests)[:SUMMARY_MAX_NODES]
+    more = len(nodes) - len(shown)
+    summary = [f"{command} failed: {' and '.join(counts)}"]
+    summary += [f"  {node.line()}" for node in shown]
+    if more:
+        summary.append(f"  … and {more} more (all in {run_results})")
+    summary.append(
+        "  look at: marts.quarantine_rows (rows cleaning rejected, with reasons), "
+        f"the failing test's SQL under {target / 'compiled'}, the dbt log {log}"
+    )
+    return DbtBuildFailed("\n".join(summary))
 
 
 # dbt's docs page carries a Snowplow loader (used only when tracking is on,

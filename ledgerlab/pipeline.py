@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ledgerlab import config
-from ledgerlab.errors import UserError
+from ledgerlab.errors import DataCheckFailed, MissingStep, UserError
 
 @dataclass
 class StepRecord:
@@ -74,11 +74,15 @@ def generate_step(options: RunOptions) -> tuple[Path, list[str]]:
     return out, summary.lines()
 
 
-def ingest_step(raw_dir: Path | None, options: RunOptions, rows_out: dict[str, int] | None = None) -> list[str]:
-    """Ingest; ``rows_out`` (if given) receives the rows loaded per raw table."""
+def ingest_step(raw_dir: Path | None, options: RunOptions, rows_out: dict[str, int] | None = None,
+                warehouse_path: Path | None = None) -> list[str]:
+    """Ingest into ``warehouse_path`` (a private copy: see warehouse.publishing).
+
+    ``rows_out`` (if given) receives the rows loaded per raw table.
+    """
     from ledgerlab.ingest import ingest
 
-    result = ingest(raw_dir, sources=options.sources)
+    result = ingest(raw_dir, warehouse_path=warehouse_path, sources=options.sources)
     if rows_out is not None:
         rows_out.update(result.rows())
     rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
@@ -89,8 +93,23 @@ def ingest_step(raw_dir: Path | None, options: RunOptions, rows_out: dict[str, i
     return lines + [f"note: {n}" for n in result.notes]
 
 
-def build_step(full_refresh: bool = False) -> list[str]:
-    """`dbt build`; ``full_refresh`` rebuilds incremental models from scratch.
+def require_ingested(warehouse_path: Path) -> None:
+    """Refuse, in one line, a build on a warehouse that holds no ingested raw data."""
+    from ledgerlab import warehouse
+
+    if not warehouse_path.exists():
+        raise MissingStep(f"no warehouse at {warehouse_path}: run `ledgerlab ingest --raw DIR` first")
+    with warehouse.connection(warehouse_path, read_only=True) as con:
+        ingested = warehouse.table_exists(con, "raw", "_ingest_manifest")
+    if not ingested:
+        raise MissingStep(
+            f"warehouse {warehouse_path} holds no ingested data (no raw._ingest_manifest): "
+            "run `ledgerlab ingest --raw DIR` first"
+        )
+
+
+def build_step(full_refresh: bool = False, warehouse_path: Path | None = None) -> list[str]:
+    """`dbt build` of ``warehouse_path``; ``full_refresh`` rebuilds incremental models from scratch.
 
     Incremental models assume the raw tables grow by appends. A pipeline run
     re-ingests every raw file (possibly another data set: a new seed, size or
@@ -103,6 +122,9 @@ def build_step(full_refresh: bool = False) -> list[str]:
     # dbt needs the quarantine union's refs before it parses: they are generated from the
     # sources files (ledgerlab/sources.py), so a newly declared source is picked up here.
     write_macros()
+
+    warehouse_path = Path(warehouse_path) if warehouse_path is not None else config.paths().warehouse
+    require_ingested(warehouse_path)
     key, is_default = config.pseudonym_key()
     lines = []
     if is_default:
@@ -113,15 +135,15 @@ def build_step(full_refresh: bool = False) -> list[str]:
     # Unit tests check the SQL's logic on fixed inputs, not the data: dbt's guidance is to run
     # them in development and CI (`make test` and a plain `dbt build` do), not in data runs.
     args = ["build", "--exclude-resource-type", "unit_test"]
-    result = run_dbt([*args, "--full-refresh"] if full_refresh else args)
-    return [*lines, f"dbt build: {result.summary_line()}", *absent_source_notes()]
+    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, warehouse_path=warehouse_path)
+    return [*lines, f"dbt build: {result.summary_line()}", *absent_source_notes(warehouse_path)]
 
 
-def _absent_sources() -> set[str]:
+def _absent_sources(warehouse_path: Path | None = None) -> set[str]:
     from ledgerlab import warehouse
 
     try:
-        with warehouse.connection(read_only=True) as con:
+        with warehouse.connection(warehouse_path, read_only=True) as con:
             rows = con.execute(
                 "select source_name from raw._ingest_manifest group by source_name having not bool_or(present)"
             ).fetchall()
@@ -130,13 +152,13 @@ def _absent_sources() -> set[str]:
     return {r[0] for r in rows}
 
 
-def missing_sources_of_task(task: str) -> list[str]:
+def missing_sources_of_task(task: str, warehouse_path: Path | None = None) -> list[str]:
     """Declared sources upstream of the task's mart (dbt's lineage) that the last ingest lacked."""
     import json
 
     from ml.tasks import load_task
 
-    absent = _absent_sources()
+    absent = _absent_sources(warehouse_path)
     manifest_path = Path(os.environ.get("DBT_TARGET_PATH") or config.paths().home / "target") / "manifest.json"
     if not absent or not manifest_path.is_file():
         return sorted(absent) if absent else []
@@ -159,12 +181,12 @@ def missing_sources_of_task(task: str) -> list[str]:
     return sorted(upstream & absent)
 
 
-def absent_source_notes() -> list[str]:
+def absent_source_notes(warehouse_path: Path | None = None) -> list[str]:
     """One note per declared source the last ingest did not get (its marts are empty)."""
     from ledgerlab import warehouse
 
     try:
-        with warehouse.connection(read_only=True) as con:
+        with warehouse.connection(warehouse_path, read_only=True) as con:
             rows = con.execute(
                 "select source_name, bool_or(present) from raw._ingest_manifest group by source_name "
                 "order by source_name"
@@ -198,36 +220,37 @@ def warm_up_for_validation(raw_rows: int):
     return start_helper_processes(config.validation_jobs(raw_rows) - 1)
 
 
-def validate_step(allow_failed_quality: bool, helpers=None) -> list[str]:
-    """Validate (with the warmed-up ``helpers``, shut down afterwards, if given)."""
+def validate_step(allow_failed_quality: bool, helpers=None, warehouse_path: Path | None = None) -> list[str]:
+    """Validate ``warehouse_path`` (with the warmed-up ``helpers``, shut down afterwards, if given)."""
     from expectations.runner import validate
 
     try:
-        outcome = validate(helpers=helpers)
+        outcome = validate(helpers=helpers, warehouse_path=warehouse_path)
     finally:
         if helpers is not None:
             helpers.shutdown()
     lines = outcome.lines()
     if outcome.blocking_failed and not allow_failed_quality:
-        raise UserError(
+        raise DataCheckFailed(
             "validation has blocking failures; modelling stopped. "
             f"See {outcome.docs_index} (or rerun with --allow-failed-quality)"
         )
     return lines
 
 
-def train_and_score_step(task: str, allow_failed_quality: bool) -> tuple[str, list[str]]:
+def train_and_score_step(task: str, allow_failed_quality: bool,
+                         warehouse_path: Path | None = None) -> tuple[str, list[str]]:
     from ml.errors import TaskSkipped
     from ml.score import score_task
     from ml.train import train_task
 
     try:
-        trained = train_task(task, allow_failed_quality=allow_failed_quality)
+        trained = train_task(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path)
     except TaskSkipped as skipped:
-        missing = missing_sources_of_task(task)
+        missing = missing_sources_of_task(task, warehouse_path)
         note = f" (source{'s' if len(missing) > 1 else ''} {', '.join(missing)} not ingested)" if missing else ""
         return "skipped", [f"skipped: {skipped}{note}"]
-    scored = score_task(task, allow_failed_quality=allow_failed_quality)
+    scored = score_task(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path)
     return "ok", [*trained.lines(), *scored.lines()]
 
 
@@ -238,53 +261,61 @@ def report_step() -> list[str]:
 
 
 def run_pipeline(options: RunOptions, console: Console | None = None) -> PipelineReport:
+    """The whole path. All-or-nothing for the warehouse: ingest → build → validate → train + score
+    write a private copy, published (one atomic rename) only when every step passed; on a failure
+    or an interrupt the published warehouse is as it was (warehouse.publishing)."""
+    from ledgerlab import warehouse
+
     console = console or Console()
     report = PipelineReport()
     paths = config.paths()
 
-    raw_dir = options.raw_dir
-    if raw_dir is None and options.generate:  # no raw folder given: the synthetic bank
-        holder: dict[str, Path] = {}
+    with warehouse.writer_lock("ledgerlab run") as published, warehouse.private_copy(published) as copy:
+        raw_dir = options.raw_dir
+        if raw_dir is None and options.generate:  # no raw folder given: the synthetic bank
+            holder: dict[str, Path] = {}
 
-        def _generate() -> list[str]:
-            holder["out"], lines = generate_step(options)
-            return [*lines, f"files in {holder['out']}"]
+            def _generate() -> list[str]:
+                holder["out"], lines = generate_step(options)
+                return [*lines, f"files in {holder['out']}"]
 
-        _step(console, report, "generate", _generate)
-        raw_dir = holder["out"]
-    report.outputs["raw data"] = str(raw_dir) if raw_dir else ", ".join(
-        f"{name}={path}" for name, path in options.sources.items())
+            _step(console, report, "generate", _generate)
+            raw_dir = holder["out"]
+        report.outputs["raw data"] = str(raw_dir) if raw_dir else ", ".join(
+            f"{name}={path}" for name, path in options.sources.items())
 
-    ingested: dict[str, int] = {}
-    _step(console, report, "ingest", lambda: ingest_step(raw_dir, options, ingested))
-    report.outputs["warehouse"] = str(paths.warehouse)
-    helpers = warm_up_for_validation(sum(ingested.values()))
-    try:
-        _step(console, report, "dbt build", lambda: build_step(full_refresh=True))
-    except BaseException:
-        if helpers is not None:
-            helpers.shutdown()
-        raise
-    _step(console, report, "validate", lambda: validate_step(options.allow_failed_quality, helpers))
-    report.outputs["quality report"] = str(paths.quality_reports / "index.html")
-    report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
+        ingested: dict[str, int] = {}
+        _step(console, report, "ingest", lambda: ingest_step(raw_dir, options, ingested, warehouse_path=copy))
+        report.outputs["warehouse"] = str(published)
+        helpers = warm_up_for_validation(sum(ingested.values()))
+        try:
+            _step(console, report, "dbt build", lambda: build_step(full_refresh=True, warehouse_path=copy))
+        except BaseException:
+            if helpers is not None:
+                helpers.shutdown()
+            raise
+        _step(console, report, "validate",
+              lambda: validate_step(options.allow_failed_quality, helpers, warehouse_path=copy))
+        report.outputs["quality report"] = str(paths.quality_reports / "index.html")
+        report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
 
-    from ml.tasks import available_tasks
+        from ml.tasks import available_tasks
 
-    for task in options.tasks or tuple(available_tasks()):
-        started = time.perf_counter()
-        with console.status(f"[bold]train + score {task}[/bold] …", spinner="dots"):
-            status, lines = train_and_score_step(task, options.allow_failed_quality)
-        record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
-        report.steps.append(record)
-        mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"
-        console.print(f"{mark} [bold]{record.name}[/bold] [dim]({record.seconds:.1f} s)[/dim]")
-        for line in lines:
-            console.print(f"    {line}")
-        if status == "ok":
-            report.outputs[f"{task} metrics"] = str(paths.model_reports(task) / "metrics.json")
-            report.outputs[f"{task} model card"] = str(paths.model_reports(task) / "model_card.html")
-            report.outputs[f"{task} scores"] = f"table ml.scores_{task} in {paths.warehouse}"
+        for task in options.tasks or tuple(available_tasks()):
+            started = time.perf_counter()
+            with console.status(f"[bold]train + score {task}[/bold] …", spinner="dots"):
+                status, lines = train_and_score_step(task, options.allow_failed_quality, warehouse_path=copy)
+            record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
+            report.steps.append(record)
+            mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"
+            console.print(f"{mark} [bold]{record.name}[/bold] [dim]({record.seconds:.1f} s)[/dim]")
+            for line in lines:
+                console.print(f"    {line}")
+            if status == "ok":
+                report.outputs[f"{task} metrics"] = str(paths.model_reports(task) / "metrics.json")
+                report.outputs[f"{task} model card"] = str(paths.model_reports(task) / "model_card.html")
+                report.outputs[f"{task} scores"] = f"table ml.scores_{task} in {published}"
+    console.print(f"[green]✓[/green] [bold]published[/bold] {published}")
 
     _step(console, report, "report", report_step)
     report.outputs["insight report"] = str(paths.insight_reports / "index.html")

@@ -3,13 +3,22 @@
     model with its final verdict. Adds what one row alone cannot show:
     - `duplicate_row`: a later exact copy (same raw values) of an earlier
       line; the first line is kept;
-    - `orphan_foreign_key`: a foreign key that matches no key of its parent
-      source (any parent row, so a rejected parent is not double-counted).
+    - `orphan_foreign_key`: a foreign key with no clean parent row: no
+      parent row has the key (`parent_reason` = `missing`), or every parent
+      row with it was rejected (`parent_reason` = the parent's reason). The
+      one orphan policy (docs/CLEANING_RULES.md): a child never outlives its
+      rejected parent, so the marts' relationship tests stay strict and a
+      build over rightly rejected rows passes with nothing lost. Parents are
+      the parents' validated models, so the policy cascades (a rejected
+      account takes its dispositions, and they their cards).
     Columns added: `copy_number`, `quarantine_reason`, `quarantine_action`
-    (`rejected` | `repaired` | NULL), `is_clean` (goes to the marts);
+    (`rejected` | `repaired` | NULL), `is_clean` (goes to the marts),
+    `parent_key` and `parent_reason` (set on orphans only: `<column>=<value>`
+    of the first foreign key, in the order given, without a clean parent);
     `raw_record` is kept only on quarantined rows (rejected or repaired).
 
-    foreign_keys: list of {column, parent_model, parent_column}.
+    foreign_keys: list of {column, parent_model, parent_column}; parent_model
+    is the parent's validated model (int_<entity>s_validated).
 -#}
 {% macro validated_rows(staging_model, foreign_keys=[]) -%}
 with
@@ -22,11 +31,16 @@ staged as not materialized (
 
 ),
 {% for fk in foreign_keys %}
-parent_keys_{{ loop.index }} as (
+parent_verdicts_{{ loop.index }} as (
 
-    select distinct {{ fk.parent_column }} as parent_key
+    -- one row per parent key: does a clean row carry it, and if not, why was it rejected
+    select
+        {{ fk.parent_column }} as parent_key,
+        bool_or(is_clean) as has_clean_parent,
+        min(quarantine_reason) filter (where not is_clean) as rejected_parent_reason
     from {{ ref(fk.parent_model) }}
     where {{ fk.parent_column }} is not null
+    group by {{ fk.parent_column }}
 
 ),
 {% endfor %}
@@ -72,15 +86,30 @@ orphans_flagged as (
 
     select
         copies_numbered.*,
-        (false
+        {%- if foreign_keys %}
+        case
         {%- for fk in foreign_keys %}
-            or (copies_numbered.{{ fk.column }} is not null and not exists (
-                select 1 from parent_keys_{{ loop.index }} as parents
-                where parents.parent_key = copies_numbered.{{ fk.column }}
-            ))
+            when copies_numbered.{{ fk.column }} is not null
+                and not coalesce(parents_{{ loop.index }}.has_clean_parent, false)
+                then '{{ fk.column }}=' || cast(copies_numbered.{{ fk.column }} as varchar)
         {%- endfor %}
-        ) as has_orphan_key
+        end as orphan_parent_key,
+        case
+        {%- for fk in foreign_keys %}
+            when copies_numbered.{{ fk.column }} is not null
+                and not coalesce(parents_{{ loop.index }}.has_clean_parent, false)
+                then coalesce(parents_{{ loop.index }}.rejected_parent_reason, 'missing')
+        {%- endfor %}
+        end as orphan_parent_reason
+        {%- else %}
+        cast(null as varchar) as orphan_parent_key,
+        cast(null as varchar) as orphan_parent_reason
+        {%- endif %}
     from copies_numbered
+    {%- for fk in foreign_keys %}
+    left join parent_verdicts_{{ loop.index }} as parents_{{ loop.index }}
+        on copies_numbered.{{ fk.column }} = parents_{{ loop.index }}.parent_key
+    {%- endfor %}
 
 ),
 
@@ -91,7 +120,7 @@ verdicts as (
         case
             when copy_number > 1 then 'duplicate_row'
             when rejection_reason is not null then rejection_reason
-            when has_orphan_key then 'orphan_foreign_key'
+            when orphan_parent_key is not null then 'orphan_foreign_key'
         end as rejected_reason
     from orphans_flagged
 
@@ -103,7 +132,7 @@ final as (
         -- the raw record is kept where quarantine_rows needs it: on a clean, unrepaired
         -- row it only repeats the typed columns, and storing it for every row of a large
         -- table costs more than all the other columns together
-        * exclude (rejected_reason, has_orphan_key) replace (
+        * exclude (rejected_reason, orphan_parent_key, orphan_parent_reason) replace (
             case when rejected_reason is not null or repair_reasons is not null then raw_record end as raw_record
         ),
         coalesce(rejected_reason, repair_reasons) as quarantine_reason,
@@ -111,7 +140,9 @@ final as (
             when rejected_reason is not null then 'rejected'
             when repair_reasons is not null then 'repaired'
         end as quarantine_action,
-        rejected_reason is null as is_clean
+        rejected_reason is null as is_clean,
+        case when rejected_reason = 'orphan_foreign_key' then orphan_parent_key end as parent_key,
+        case when rejected_reason = 'orphan_foreign_key' then orphan_parent_reason end as parent_reason
     from verdicts
 
 )

@@ -14,7 +14,8 @@ from expectations.spec import DEFECT_KINDS, REPAIRED_KINDS, TableSuite, Warehous
 from expectations.suites._common import rows, sql_list
 
 LAYER = "quarantine"
-REASONS = (*DEFECT_KINDS, "unparseable_line")
+# besides the generator's kinds: ingestion's rejects, and fields beyond their declared length
+REASONS = (*DEFECT_KINDS, "unparseable_line", "oversized_field")
 WARN_SHARE = 0.05
 BLOCK_SHARE = 0.25
 
@@ -26,7 +27,8 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         blocking(
             "columns_match_contract",
             gxe.ExpectTableColumnsToMatchSet(
-                column_set=["source_table", "source_file", "source_line", "reason", "action", "raw_record"],
+                column_set=["source_table", "source_file", "source_line", "reason", "action", "raw_record",
+                            "parent_key", "parent_reason"],
                 exact_match=True,
             ),
             "the quarantine's columns are documented in ARCHITECTURE.md and read by the insight report",

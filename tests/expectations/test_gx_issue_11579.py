@@ -40,7 +40,7 @@ def _validate(path: Path, expectations: dict) -> dict:
     context = gx.get_context(mode="ephemeral")
     datasource = context.data_sources.add_ledgerlab_duckdb(
         name="db", connection_string=engine.connection_string(path),
-        kwargs=engine.connection_kwargs(threads=1, memory_limit="1GB"),
+        kwargs=engine.connection_kwargs(threads=1, memory_limit="1GB", max_temp_size="1GB"),
     )
     asset = datasource.add_table_asset(name="t", table_name="t", schema_name="marts")
     batch_definition = asset.add_batch_definition_whole_table("all")

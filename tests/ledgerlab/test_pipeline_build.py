@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import pytest
 
 from ledgerlab import dbt, pipeline
+from ledgerlab.errors import MissingStep
 
 
 @pytest.fixture
-def dbt_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+def dbt_calls(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> list[list[str]]:
+    """dbt replaced by a recorder, on a warehouse that holds an ingest manifest."""
+    path = isolated_home / "warehouse" / "test.duckdb"
+    path.parent.mkdir(parents=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw; create table raw._ingest_manifest (table_name varchar)")
     calls: list[list[str]] = []
 
     def fake_run_dbt(args: list[str], **_) -> dbt.DbtResult:
@@ -28,3 +37,13 @@ def test_build_step_is_a_data_run_without_unit_tests(dbt_calls: list[list[str]],
 def test_full_refresh_is_passed_on(dbt_calls: list[list[str]], isolated_home) -> None:
     pipeline.build_step(full_refresh=True)
     assert dbt_calls == [["build", "--exclude-resource-type", "unit_test", "--full-refresh"]]
+
+
+def test_build_before_ingest_names_the_missing_step(isolated_home: Path) -> None:
+    with pytest.raises(MissingStep, match=r"no warehouse at .*run `ledgerlab ingest --raw DIR` first"):
+        pipeline.build_step()
+    path = isolated_home / "warehouse" / "test.duckdb"
+    path.parent.mkdir(parents=True)
+    duckdb.connect(str(path)).close()
+    with pytest.raises(MissingStep, match=r"holds no ingested data"):
+        pipeline.build_step()

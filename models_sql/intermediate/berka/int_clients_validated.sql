@@ -1,5 +1,5 @@
 {#- Every client row with its final verdict: clean, repaired or rejected (and why). -#}
 {{ validated_rows(
     'stg_berka__clients',
-    foreign_keys=[{'column': 'district_id', 'parent_model': 'stg_berka__districts', 'parent_column': 'district_id'}]
+    foreign_keys=[{'column': 'district_id', 'parent_model': 'int_districts_validated', 'parent_column': 'district_id'}]
 ) }}

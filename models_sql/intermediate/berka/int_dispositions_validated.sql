@@ -1,5 +1,5 @@
 {#- Every disposition row with its final verdict: clean, repaired or rejected (and why). -#}
 {{ validated_rows(
     'stg_berka__dispositions',
-    foreign_keys=[{'column': 'client_key', 'parent_model': 'stg_berka__clients', 'parent_column': 'client_key'}, {'column': 'account_id', 'parent_model': 'stg_berka__accounts', 'parent_column': 'account_id'}]
+    foreign_keys=[{'column': 'client_key', 'parent_model': 'int_clients_validated', 'parent_column': 'client_key'}, {'column': 'account_id', 'parent_model': 'int_accounts_validated', 'parent_column': 'account_id'}]
 ) }}

@@ -1,5 +1,5 @@
 {#- Every loan row with its final verdict: clean, repaired or rejected (and why). -#}
 {{ validated_rows(
     'stg_berka__loans',
-    foreign_keys=[{'column': 'account_id', 'parent_model': 'stg_berka__accounts', 'parent_column': 'account_id'}]
+    foreign_keys=[{'column': 'account_id', 'parent_model': 'int_accounts_validated', 'parent_column': 'account_id'}]
 ) }}

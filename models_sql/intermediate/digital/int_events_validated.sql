@@ -4,5 +4,5 @@
 {#- Every digital event line with its final verdict: clean, repaired or rejected (and why). -#}
 {{ validated_rows(
     'stg_digital__events',
-    foreign_keys=[{'column': 'client_key', 'parent_model': 'stg_berka__clients', 'parent_column': 'client_key'}]
+    foreign_keys=[{'column': 'client_key', 'parent_model': 'int_clients_validated', 'parent_column': 'client_key'}]
 ) }}

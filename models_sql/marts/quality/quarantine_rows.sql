@@ -17,7 +17,9 @@ with
         _source_line as source_line,
         unnest(string_split(quarantine_reason, ',')) as reason,
         quarantine_action as action,
-        raw_record
+        raw_record,
+        parent_key,
+        parent_reason
     from {{ ref(model) }}
     where quarantine_action is not null
 
@@ -33,7 +35,9 @@ unparseable_lines as (
         'rejected' as action,
         {{ raw_record_json(['raw_line', 'error_type'], {'raw_line':
             "case when source_table = 'client' then regexp_replace(raw_line, '[0-9]{6}', '<removed>', 'g')"
-            ~ " else raw_line end"}) }} as raw_record
+            ~ " else raw_line end"}) }} as raw_record,
+        cast(null as varchar) as parent_key,
+        cast(null as varchar) as parent_reason
     from {{ source('ingestion', '_rejected_lines') }}
 
 ),
@@ -60,7 +64,11 @@ final as (
         action,
 
         -- what
-        raw_record
+        raw_record,
+
+        -- whose fault (orphans: the parent without a clean row, and why)
+        parent_key,
+        parent_reason
     from unioned
 
 )

@@ -31,6 +31,7 @@ decoded as (
             ['out_of_domain_code', "coalesce(" ~ clean_code('frequency')
                 ~ " not in ('POPLATEK MESICNE', 'POPLATEK TYDNE', 'POPLATEK PO OBRATU'), true)"],
             ['date_after_end', is_after_data_end(parse_yymmdd('date'))],
+            ['oversized_field', is_oversized_field('account', ['account_id', 'district_id', 'frequency', 'date'])],
         ]) }} as rejection_reasons,
         {{ flag_reasons([
             ['untrimmed_code', is_untrimmed_code('frequency')],

@@ -26,6 +26,7 @@ decoded as (
             ['out_of_domain_code', "coalesce(" ~ clean_code('type', 'lower')
                 ~ " not in ('junior', 'classic', 'gold'), true)"],
             ['date_after_end', is_after_data_end(parse_yymmdd('issued'))],
+            ['oversized_field', is_oversized_field('card', ['card_id', 'disp_id', 'type', 'issued'])],
         ]) }} as rejection_reasons,
         {{ flag_reasons([
             ['untrimmed_code', is_untrimmed_code('type')],

@@ -28,6 +28,7 @@ decoded as (
             ['null_key', is_null_key(['client_id', 'district_id'])],
             ['malformed_date', decode_birth_number('birth_number', 'birth_date') ~ ' is null'],
             ['date_after_end', is_after_data_end(decode_birth_number('birth_number', 'birth_date'))],
+            ['oversized_field', is_oversized_field('client', ['client_id', 'birth_number', 'district_id'])],
         ]) }} as rejection_reasons,
         cast(null as varchar) as repair_reasons,
         {{ row_fingerprint(['client_id', 'birth_number', 'district_id']) }} as row_fingerprint,

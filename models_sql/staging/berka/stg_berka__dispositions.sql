@@ -25,6 +25,7 @@ decoded as (
         {{ flag_reasons([
             ['null_key', is_null_key(['disp_id', 'client_id', 'account_id'])],
             ['out_of_domain_code', "coalesce(" ~ clean_code('type') ~ " not in ('OWNER', 'DISPONENT'), true)"],
+            ['oversized_field', is_oversized_field('disp', ['disp_id', 'client_id', 'account_id', 'type'])],
         ]) }} as rejection_reasons,
         {{ flag_reasons([
             ['untrimmed_code', is_untrimmed_code('type')],

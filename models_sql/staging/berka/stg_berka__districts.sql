@@ -39,6 +39,7 @@ decoded as (
         -- quality
         {{ flag_reasons([
             ['null_key', is_null_key(['a1'])],
+            ['oversized_field', is_oversized_field('district', raw_columns)],
         ]) }} as rejection_reasons,
         {{ flag_reasons([
             ['comma_decimal', is_comma_decimal('a10') ~ ' or ' ~ is_comma_decimal('a11')

@@ -38,8 +38,10 @@ decoded as (
             ['out_of_domain_code', "coalesce(" ~ clean_code('status') ~ " not in ('A', 'B', 'C', 'D'), true)"],
             ['impossible_amount', "coalesce(" ~ parse_amount('amount') ~ " <= 0, true)"
                 ~ " or coalesce(" ~ parse_amount('payments') ~ " <= 0, true)"
-                ~ " or coalesce(" ~ safe_cast("trim(duration)", 'double') ~ " <= 0, true)"],
+                ~ " or coalesce(" ~ safe_cast("trim(duration)", 'double') ~ " <= 0, true)"
+                ~ " or " ~ is_implausible('loan')],
             ['date_after_end', is_after_data_end(parse_yymmdd('date'))],
+            ['oversized_field', is_oversized_field('loan', ['loan_id', 'account_id', 'date', 'amount', 'duration', 'payments', 'status'])],
         ]) }} as rejection_reasons,
         {{ flag_reasons([
             ['comma_decimal', is_comma_decimal('amount') ~ ' or ' ~ is_comma_decimal('payments')],

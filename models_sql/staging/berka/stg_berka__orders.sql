@@ -29,7 +29,9 @@ decoded as (
             ['null_key', is_null_key(['order_id', 'account_id'])],
             ['out_of_domain_code', "coalesce(" ~ clean_code('k_symbol')
                 ~ " not in ('POJISTNE', 'SIPO', 'LEASING', 'UVER'), false)"],
-            ['impossible_amount', "coalesce(" ~ parse_amount('amount') ~ " <= 0, true)"],
+            ['impossible_amount', "coalesce(" ~ parse_amount('amount') ~ " <= 0, true)"
+                ~ " or " ~ is_implausible('order')],
+            ['oversized_field', is_oversized_field('order', ['order_id', 'account_id', 'bank_to', 'account_to', 'amount', 'k_symbol'])],
         ]) }} as rejection_reasons,
         {{ flag_reasons([
             ['comma_decimal', is_comma_decimal('amount')],

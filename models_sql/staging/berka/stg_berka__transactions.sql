@@ -61,8 +61,10 @@ decoded as (
                 ~ " or coalesce(" ~ clean_code('k_symbol') ~ " not in ('POJISTNE', 'SIPO', 'LEASING', 'UVER',"
                 ~ " 'SLUZBY', 'UROK', 'SANKC. UROK', 'DUCHOD'), false)"],
             ['impossible_amount', "coalesce(" ~ parse_amount('amount') ~ " <= 0, true)"
-                ~ " or " ~ is_unparseable_number('balance') ~ " or " ~ is_blank('balance')],
+                ~ " or " ~ is_unparseable_number('balance') ~ " or " ~ is_blank('balance')
+                ~ " or " ~ is_implausible('trans')],
             ['date_after_end', is_after_data_end(parse_yymmdd('date'))],
+            ['oversized_field', is_oversized_field('trans', raw_columns)],
         ]) }} as rejection_reasons,
         {{ flag_reasons([
             ['comma_decimal', is_comma_decimal('amount') ~ ' or ' ~ is_comma_decimal('balance')],

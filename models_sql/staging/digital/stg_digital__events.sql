@@ -106,8 +106,10 @@ decoded as (
                 ~ " or coalesce(" ~ clean_code('channel_text', 'lower') ~ " not in ('web', 'mobile'), true)"
                 ~ " or coalesce(" ~ safe_cast('schema_version_text', 'integer') ~ " not in (1, 2), true)"],
             ['impossible_amount', "(amount_text is not null and coalesce("
-                ~ parse_amount('amount_text', 'double') ~ " <= 0, true))"],
+                ~ parse_amount('amount_text', 'double') ~ " <= 0, true))"
+                ~ " or " ~ is_implausible('digital_events')],
             ['date_after_end', is_after_data_end("cast(" ~ safe_cast('event_time_text', 'timestamp') ~ " as date)")],
+            ['oversized_field', is_oversized_field('digital_events', ['raw_line'])],
         ]) }} as rejection_reasons,
         {{ flag_reasons([
             ['comma_decimal', is_comma_decimal('amount_text')],

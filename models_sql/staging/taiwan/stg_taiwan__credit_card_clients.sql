@@ -84,7 +84,9 @@ decoded as (
                 ~ " or " ~ is_unparseable_number('x16') ~ " or " ~ is_unparseable_number('x17')
                 ~ " or coalesce(least(" ~ parse_amount('x18', 'double') ~ ", " ~ parse_amount('x19', 'double')
                 ~ ", " ~ parse_amount('x20', 'double') ~ ", " ~ parse_amount('x21', 'double')
-                ~ ", " ~ parse_amount('x22', 'double') ~ ", " ~ parse_amount('x23', 'double') ~ ") < 0, false)"],
+                ~ ", " ~ parse_amount('x22', 'double') ~ ", " ~ parse_amount('x23', 'double') ~ ") < 0, false)"
+                ~ " or " ~ is_implausible('taiwan_credit_card')],
+            ['oversized_field', is_oversized_field('taiwan_credit_card', raw_columns)],
         ]) }} as rejection_reasons,
         cast(null as varchar) as repair_reasons,
         {{ row_fingerprint(raw_columns) }} as row_fingerprint,
