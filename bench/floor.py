@@ -2,7 +2,7 @@
 
     python -m bench.floor --raw DIR --db FILE
 
-The connection is ledgerlab's own (``ledgerlab.warehouse.connect``): the
+The connection is ledgerlab's own (``ledgerlab.core.warehouse.connect``): the
 same DuckDB memory limit, threads and capped spill folder as every step.
 """
 
@@ -12,7 +12,7 @@ import argparse
 import time
 from pathlib import Path
 
-from ledgerlab import config, warehouse
+from ledgerlab.core import config, warehouse
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 DATA_END_DATE = "1998-12-31"  # dbt_project.yml vars.data_end_date

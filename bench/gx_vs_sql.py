@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledgerlab import config, warehouse
+from ledgerlab.core import config, warehouse
 
 RESULTS = Path(__file__).with_name("results")
 SAMPLE = 10

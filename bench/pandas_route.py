@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ledgerlab import config
+from ledgerlab.core import config
 
 DATA_END = pd.Timestamp("1998-12-31")
 TRANS_TYPES = {"PRIJEM": "credit", "VYDAJ": "debit", "VYBER": "debit"}

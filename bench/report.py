@@ -338,7 +338,7 @@ def machine() -> dict:
         except metadata.PackageNotFoundError:
             versions[lib] = None
     info["libraries"] = versions
-    from ledgerlab import config
+    from ledgerlab.core import config
 
     info["duckdb_settings"] = {"memory_limit": config.DUCKDB_MEMORY_LIMIT, "threads": config.DUCKDB_THREADS}
     return info

@@ -46,7 +46,7 @@ import uuid
 from pathlib import Path
 
 from bench.measure import Measurement, run_measured
-from ledgerlab import config
+from ledgerlab.core import config
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

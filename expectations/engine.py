@@ -185,7 +185,7 @@ class LedgerlabDuckDBDatasource(SQLDatasource):
 
 
 def connection_kwargs(threads: int, memory_limit: str, max_temp_size: str) -> dict:
-    """``create_engine`` kwargs: read-only, with the project's DuckDB settings (ledgerlab.config)."""
+    """``create_engine`` kwargs: read-only, with the project's DuckDB settings (ledgerlab.core.config)."""
     return {
         "connect_args": {
             "read_only": True,

@@ -1,7 +1,7 @@
 """The validation history: ``quality.validation_runs`` and ``quality.validation_results``.
 
 Written with a read-write connection *after* GX has closed its read-only
-ones (one writer per DuckDB file). ``expectations.gate`` reads these tables:
+ones (one writer per DuckDB file). ``ledgerlab.core.quality_gate`` reads these tables:
 their column names are its contract.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ledgerlab import warehouse
+from ledgerlab.core import warehouse
 
 from expectations.results import SuiteRow, to_json_text
 

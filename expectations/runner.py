@@ -37,8 +37,8 @@ from pathlib import Path
 
 import duckdb
 
-from ledgerlab import config, warehouse
-from ledgerlab.errors import UserError
+from ledgerlab.core import config, warehouse
+from ledgerlab.core.errors import UserError
 
 from expectations import report
 from expectations.history import record_run

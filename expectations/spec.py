@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ledgerlab import warehouse
+from ledgerlab.core import warehouse
 
 Severity = Literal["blocking", "warning"]
 

@@ -1,6 +1,6 @@
 """`ledgerlab`: one command per pipeline step, and `run` for all of them.
 
-Exit codes (README, "Exit codes"; ledgerlab.errors): 0 done; 1 the data
+Exit codes (README, "Exit codes"; ledgerlab.core.errors): 0 done; 1 the data
 failed its checks (dbt tests, blocking quality failures); 2 the command could
 not run (bad arguments or input, a step to run first), printed as one line;
 3 the warehouse is busy (another ledgerlab process writes it); 130
@@ -22,8 +22,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ledgerlab import config
-from ledgerlab.errors import EXIT_DATA_FAILED, EXIT_INTERRUPTED, EXIT_USER_ERROR, MissingStep, UserError
+from ledgerlab.core import config
+from ledgerlab.core.errors import EXIT_DATA_FAILED, EXIT_INTERRUPTED, EXIT_USER_ERROR, MissingStep, UserError
 
 app = typer.Typer(
     name="ledgerlab",
@@ -106,7 +106,7 @@ def ingest(
     source: SourceOpt = None,
 ) -> None:
     """Load raw files into the warehouse's raw schema (text + lineage)."""
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
     from ledgerlab.pipeline import RunOptions, ingest_step
 
     sources = _sources(source)
@@ -124,7 +124,7 @@ def build(
     ),
 ) -> None:
     """Run `dbt build` (models and their tests) on the warehouse."""
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
     from ledgerlab.pipeline import build_step, require_ingested
 
     require_ingested(config.paths().warehouse)
@@ -148,7 +148,7 @@ def docs() -> None:
 def validate() -> None:
     """Run every Great Expectations suite; exit 1 on a blocking failure."""
     from expectations.runner import validate as run_validate
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
 
     with warehouse.writer_lock("ledgerlab validate"):  # records the run in place, as the one writer
         outcome = run_validate()
@@ -169,7 +169,7 @@ def train(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt =
 @app.command()
 def score(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False) -> None:
     """Score the task's mart with the latest model into ml.scores_<task>, with drift checks."""
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
     from ml.score import score_task
 
     with warehouse.writer_lock("ledgerlab score"):  # writes ml.scores_<task> in place, as the one writer

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledgerlab import config
-from ledgerlab.errors import DataCheckFailed, UserError
+from ledgerlab.core import config
+from ledgerlab.core.errors import DataCheckFailed, UserError
 
 # How many failing nodes a summary names before it says "and N more".
 SUMMARY_MAX_NODES = 5

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ledgerlab import config
-from ledgerlab.errors import DataCheckFailed, MissingStep, UserError
+from ledgerlab.core import config
+from ledgerlab.core.errors import DataCheckFailed, MissingStep, UserError
 
 @dataclass
 class StepRecord:
@@ -95,7 +95,7 @@ def ingest_step(raw_dir: Path | None, options: RunOptions, rows_out: dict[str, i
 
 def require_ingested(warehouse_path: Path) -> None:
     """Refuse, in one line, a build on a warehouse that holds no ingested raw data."""
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
 
     if not warehouse_path.exists():
         raise MissingStep(f"no warehouse at {warehouse_path}: run `ledgerlab ingest --raw DIR` first")
@@ -117,10 +117,10 @@ def build_step(full_refresh: bool = False, warehouse_path: Path | None = None) -
     data set would survive in the incremental marts.
     """
     from ledgerlab.dbt import run_dbt
-    from ledgerlab.sources import write_macros
+    from ledgerlab.core.sources import write_macros
 
     # dbt needs the quarantine union's refs before it parses: they are generated from the
-    # sources files (ledgerlab/sources.py), so a newly declared source is picked up here.
+    # sources files (ledgerlab/core/sources.py), so a newly declared source is picked up here.
     write_macros()
 
     warehouse_path = Path(warehouse_path) if warehouse_path is not None else config.paths().warehouse
@@ -140,7 +140,7 @@ def build_step(full_refresh: bool = False, warehouse_path: Path | None = None) -
 
 
 def _absent_sources(warehouse_path: Path | None = None) -> set[str]:
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
 
     try:
         with warehouse.connection(warehouse_path, read_only=True) as con:
@@ -183,7 +183,7 @@ def missing_sources_of_task(task: str, warehouse_path: Path | None = None) -> li
 
 def absent_source_notes(warehouse_path: Path | None = None) -> list[str]:
     """One note per declared source the last ingest did not get (its marts are empty)."""
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
 
     try:
         with warehouse.connection(warehouse_path, read_only=True) as con:
@@ -264,7 +264,7 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
     """The whole path. All-or-nothing for the warehouse: ingest → build → validate → train + score
     write a private copy, published (one atomic rename) only when every step passed; on a failure
     or an interrupt the published warehouse is as it was (warehouse.publishing)."""
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
 
     console = console or Console()
     report = PipelineReport()

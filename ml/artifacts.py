@@ -21,8 +21,8 @@ from pathlib import Path
 import joblib
 import polars as pl
 
-from ledgerlab import config
-from ledgerlab.config import REPO_ROOT
+from ledgerlab.core import config
+from ledgerlab.core.config import REPO_ROOT
 from ml.errors import FeatureError, ModelIntegrityError, NoTrainedModel
 
 MODEL_FILE = "model.joblib"

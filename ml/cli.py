@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from ledgerlab.errors import UserError
+from ledgerlab.core.errors import UserError
 from ml.errors import TaskSkipped
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ledgerlab import warehouse
-from ledgerlab.errors import UserError
+from ledgerlab.core import warehouse
+from ledgerlab.core.errors import UserError
 from ml.errors import TaskSkipped
 from ml.tasks import Task
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledgerlab.errors import UserError
+from ledgerlab.core.errors import UserError
 
 
 class TaskSkipped(UserError):

@@ -27,8 +27,8 @@ import polars as pl
 import typer
 from threadpoolctl import threadpool_limits
 
-from expectations.gate import enforce_quality_gate
-from ledgerlab import config
+from ledgerlab.core.quality_gate import enforce_quality_gate
+from ledgerlab.core import config
 from ml import artifacts, data, drift, explain, population
 from ml.errors import TaskSkipped
 from ml.models import matrix_model

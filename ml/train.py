@@ -47,8 +47,8 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from expectations.gate import enforce_quality_gate
-from ledgerlab import config
+from ledgerlab.core.quality_gate import enforce_quality_gate
+from ledgerlab.core import config
 from ml import artifacts, data, drift, evaluate, explain, fairness, population
 from ml.errors import FeatureError, TaskSkipped
 from ml.features import build_features, required_inputs, to_matrix

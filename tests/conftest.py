@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlab import config
+from ledgerlab.core import config
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

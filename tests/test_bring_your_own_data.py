@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ledgerlab import config
+from ledgerlab.core import config
 
 pytestmark = pytest.mark.slow
 

@@ -39,7 +39,7 @@ MODULES = _discover()
 
 
 def _dbt_manifest() -> dict | None:
-    from ledgerlab import config
+    from ledgerlab.core import config
 
     path = Path(os.environ.get("DBT_TARGET_PATH") or config.paths().home / "target") / "manifest.json"
     try:
@@ -50,7 +50,7 @@ def _dbt_manifest() -> dict | None:
 
 def absent_sources(facts: WarehouseFacts) -> set[str]:
     """Declared sources none of whose files the last ingest got."""
-    from ledgerlab.sources import catalog
+    from ledgerlab.core.sources import catalog
 
     given = {row["table_name"] for row in facts.manifest if row.get("present")}
     tables = catalog()

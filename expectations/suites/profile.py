@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from expectations.spec import TableSuite, WarehouseFacts, warning
 from expectations.suites._common import rows
-from ledgerlab.sources import LINEAGE_COLUMNS, catalog
+from ledgerlab.core.sources import LINEAGE_COLUMNS, catalog
 
 LAYER = "profile"
 

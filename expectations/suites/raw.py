@@ -1,7 +1,7 @@
 """The raw layer: ingestion kept every row, and what the files contain.
 
 Everything here derives from the sources declared in the dbt sources files
-(ledgerlab/sources.py): one suite per declared raw table, none per source
+(ledgerlab/core/sources.py): one suite per declared raw table, none per source
 written by hand. Blocking checks are about ingestion itself (row counts
 agree with ``raw._ingest_manifest``, every data line is a row or a rejected
 line, the declared columns are there, lineage is intact): if they fail,
@@ -18,7 +18,7 @@ from __future__ import annotations
 from expectations._gx import gxe
 from expectations.spec import TableSuite, WarehouseFacts, blocking, warning
 from expectations.suites._common import DATA_END, rows
-from ledgerlab.sources import LINEAGE_COLUMNS, RawSource, catalog
+from ledgerlab.core.sources import LINEAGE_COLUMNS, RawSource, catalog
 
 LAYER = "raw"
 

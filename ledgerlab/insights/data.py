@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ledgerlab import config, warehouse
+from ledgerlab.core import config, warehouse
 
 # Which command creates each schema's tables: the report prints it when one is missing.
 _HINTS = {

@@ -21,7 +21,7 @@ import jinja2
 from threadpoolctl import threadpool_limits
 from markupsafe import Markup
 
-from ledgerlab import config
+from ledgerlab.core import config
 from ledgerlab.insights import anomalies, charts, models, overview, quality, regional, segments, trends
 from ledgerlab.insights.data import Warehouse
 from ledgerlab.insights.sections import Context, Finding, Section, StatsRegistry, render_text

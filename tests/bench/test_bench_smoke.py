@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlab import config
+from ledgerlab.core import config
 
 SMOKE_STAGES = ("generate", "ingest", "floor", "pandas")
 

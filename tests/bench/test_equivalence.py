@@ -13,7 +13,7 @@ import pytest
 from bench import equivalence
 from bench.floor import run_floor
 from bench.pandas_route import loan_features as pandas_loan_features
-from ledgerlab import config
+from ledgerlab.core import config
 from ledgerlab.generator import generate
 from ledgerlab.ingest import ingest
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ledgerlab import config
+from ledgerlab.core import config
 from ledgerlab.ingest import ingest
 
 REPO_ROOT = config.REPO_ROOT

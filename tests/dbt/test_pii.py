@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from ledgerlab import config
+from ledgerlab.core import config
 
 FORBIDDEN_COLUMNS = {"birth_number", "client_id", "birth_date"}
 

@@ -10,7 +10,7 @@ import subprocess
 import duckdb
 import pytest
 
-from ledgerlab import config
+from ledgerlab.core import config
 
 from .conftest import DBT, REPO_ROOT
 

@@ -129,7 +129,7 @@ def _build_generated(home: Path, *, clean: bool) -> Path:
         from ledgerlab.generator import generate
     except ImportError as exc:  # pragma: no cover - depends on the colleague's progress
         pytest.skip(f"the generator is not available yet ({exc})")
-    from ledgerlab import warehouse
+    from ledgerlab.core import warehouse
     from ledgerlab.dbt import DbtError, run_dbt
     from ledgerlab.ingest import ingest
 

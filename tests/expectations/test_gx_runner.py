@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from expectations.gate import QualityGateError, enforce_quality_gate, latest_quality_status
+from ledgerlab.core.quality_gate import QualityGateError, enforce_quality_gate, latest_quality_status
 from expectations.runner import ValidationSetupError, run_identifier, start_helper_processes, validate
 
 

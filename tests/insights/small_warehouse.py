@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlab.config import REPO_ROOT
+from ledgerlab.core.config import REPO_ROOT
 
 ACCOUNTS = 400
 SEED = 7

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlab.sources import tables_of
+from ledgerlab.core.sources import tables_of
 
 HEADERS = {s.table: s.columns for s in tables_of("berka")}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from ledgerlab import config, errors
+from ledgerlab.core import config, errors
 from ledgerlab.cli import app
 
 COMMANDS = sorted(typer.main.get_command(app).commands)

@@ -1,4 +1,4 @@
-"""The warehouse path and DuckDB settings are defined once (ledgerlab.config); profiles.yml agrees."""
+"""The warehouse path and DuckDB settings are defined once (ledgerlab.core.config); profiles.yml agrees."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlab import config
+from ledgerlab.core import config
 
 PROFILE = (config.REPO_ROOT / "profiles.yml").read_text(encoding="utf-8")
 PYTHON_PACKAGES = ("ledgerlab", "ml", "expectations", "bench")
@@ -21,7 +21,7 @@ def _profile_defaults() -> dict[str, str]:
 def test_profile_duckdb_settings_read_the_same_variables_with_the_same_defaults() -> None:
     defaults = _profile_defaults()
     for name, default in config.DUCKDB_SETTING_DEFAULTS.items():
-        assert defaults.get(name) == default, f"profiles.yml: {name} default differs from ledgerlab/config.py"
+        assert defaults.get(name) == default, f"profiles.yml: {name} default differs from ledgerlab/core/config.py"
     settings = {
         "memory_limit": "LEDGERLAB_DUCKDB_MEMORY_LIMIT",
         "threads": "LEDGERLAB_DUCKDB_THREADS",
@@ -58,4 +58,4 @@ def test_no_other_module_resolves_the_warehouse_or_duckdb_settings_again() -> No
                 for match in re.finditer(pattern, text):
                     line = text.count("\n", 0, match.start()) + 1
                     offenders.append(f"{path.relative_to(config.REPO_ROOT)}:{line}: {match.group(0)}")
-    assert not offenders, "use ledgerlab.config instead:\n" + "\n".join(offenders)
+    assert not offenders, "use ledgerlab.core.config instead:\n" + "\n".join(offenders)

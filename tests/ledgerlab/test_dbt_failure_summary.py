@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from ledgerlab import errors
+from ledgerlab.core import errors
 from ledgerlab.dbt import DbtBuildFailed, DbtError, failure_from
 
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from ledgerlab.ingest import IngestError, ingest
-from ledgerlab.sources import tables_of
+from ledgerlab.core.sources import tables_of
 
 
 def test_loads_every_row_with_lineage(tiny_raw: Path, isolated_home: Path) -> None:

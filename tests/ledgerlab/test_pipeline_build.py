@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from ledgerlab import dbt, pipeline
-from ledgerlab.errors import MissingStep
+from ledgerlab.core.errors import MissingStep
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlab import config, sources
-from ledgerlab.sources import CatalogError, catalog, render_macros
+from ledgerlab.core import config, sources
+from ledgerlab.core.sources import CatalogError, catalog, render_macros
 
 
 def test_every_source_is_declared_the_same_way() -> None:

@@ -1,4 +1,4 @@
-"""ledgerlab.warehouse: connections with the project's DuckDB settings."""
+"""ledgerlab.core.warehouse: connections with the project's DuckDB settings."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlab import warehouse
-from ledgerlab.errors import UserError
+from ledgerlab.core import warehouse
+from ledgerlab.core.errors import UserError
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_connections_carry_the_configured_limits(tmp_path: Path) -> None:
 
 
 def test_validation_runs_in_parallel_up_to_the_size_where_queries_dominate(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledgerlab import config
+    from ledgerlab.core import config
 
     monkeypatch.setattr(config, "VALIDATE_JOBS", None)
     monkeypatch.setattr(config, "DUCKDB_THREADS", 2)
@@ -54,7 +54,7 @@ import sys  # noqa: E402
 
 import duckdb  # noqa: E402
 
-from ledgerlab.errors import DataCheckFailed, Interrupted, MissingStep, WarehouseBusy  # noqa: E402
+from ledgerlab.core.errors import DataCheckFailed, Interrupted, MissingStep, WarehouseBusy  # noqa: E402
 
 
 def _sha256(path: Path) -> str:

@@ -20,7 +20,7 @@ import yaml
 
 import ml.tasks
 import synthetic_marts
-from expectations.gate import QualityGateError
+from ledgerlab.core.quality_gate import QualityGateError
 from ml.errors import FeatureError, ModelIntegrityError, TaskSkipped
 from ml.predict import predict_file
 from ml.score import score_task

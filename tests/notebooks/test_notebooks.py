@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from ledgerlab.config import REPO_ROOT
+from ledgerlab.core.config import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 EXPLORATION = NOTEBOOKS / "01_exploration.ipynb"

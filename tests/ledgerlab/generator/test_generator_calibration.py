@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from scipy.stats import ks_2samp
 
-from ledgerlab.config import SHARED_BERKA
+from ledgerlab.core.config import SHARED_BERKA
 from ledgerlab.generator import generate
 
 pytestmark = pytest.mark.shared_data

@@ -1,7 +1,7 @@
 """Load raw files into the warehouse's ``raw`` schema, untouched.
 
 What to read comes from the sources declared in dbt's sources files
-(ledgerlab/sources.py): file names or patterns, format, delimiter,
+(ledgerlab/core/sources.py): file names or patterns, format, delimiter,
 encoding, required or not. Every column lands as text, exactly as written,
 with lineage (source file, 1-based physical line with the header as line 1,
 load time): cleaning, casting and quarantine are dbt's job, and they can
@@ -38,9 +38,10 @@ from pathlib import Path
 
 import duckdb
 
-from ledgerlab import config, rawfiles, warehouse
-from ledgerlab.errors import UserError
-from ledgerlab.sources import RawSource, catalog, source_names, tables_of
+from ledgerlab.core import config, warehouse
+from ledgerlab.ingest import rawfiles
+from ledgerlab.core.errors import UserError
+from ledgerlab.core.sources import RawSource, catalog, source_names, tables_of
 
 
 class IngestError(UserError):

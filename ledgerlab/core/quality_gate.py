@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ledgerlab import config, warehouse
-from ledgerlab.errors import UserError
+from ledgerlab.core import config, warehouse
+from ledgerlab.core.errors import UserError
 
 
 class QualityGateError(UserError):

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import duckdb
 
-from ledgerlab import config
-from ledgerlab.errors import DataCheckFailed, Interrupted, MissingStep, UserError, WarehouseBusy
+from ledgerlab.core import config
+from ledgerlab.core.errors import DataCheckFailed, Interrupted, MissingStep, UserError, WarehouseBusy
 
 _BYTES_PER_UNIT = {
     "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
