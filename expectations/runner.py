@@ -37,7 +37,8 @@ from pathlib import Path
 
 import duckdb
 
-from ledgerlab.core import config, warehouse
+from ledgerlab.core import config, progress, warehouse
+from ledgerlab.core.progress import Progress
 from ledgerlab.core.errors import UserError
 
 from expectations import report
@@ -304,7 +305,7 @@ def start_helper_processes(count: int) -> HelperProcesses | None:
 
 def _run_gx(
     planned: list[TableSuite], facts: WarehouseFacts, warehouse_path: Path, run_id: str, run_at: datetime,
-    gx_dir: Path, docs_dir: Path, helpers: HelperProcesses | None,
+    gx_dir: Path, docs_dir: Path, helpers: HelperProcesses | None, on_progress: Progress = progress.ignore,
 ) -> list[SuiteRow]:
     """Validate the suites here and in the helper processes (GX is single-threaded Python), then build the docs.
 
@@ -320,6 +321,12 @@ def _run_gx(
     memory_limit = warehouse.memory_limit_share(config.DUCKDB_MEMORY_LIMIT, 1 + n_helpers)
     queue = deque(work_order(planned, facts))
     lock = threading.Lock()
+    finished = [0]
+
+    def count_finished() -> None:
+        with lock:
+            finished[0] += 1
+            on_progress(finished[0], len(planned))
 
     def next_job() -> SuiteJob | None:
         with lock:
@@ -333,6 +340,7 @@ def _run_gx(
         done = []
         while (job := next_job()) is not None:
             done.append(helpers.pool.submit(validate_suite, job).result())
+            count_finished()
         return done
 
     rows: list[SuiteRow] = []
@@ -341,6 +349,7 @@ def _run_gx(
         try:
             while (job := next_job()) is not None:
                 rows.append(validate_suite(job))
+                count_finished()
         except BaseException:
             with lock:
                 queue.clear()  # the feeders stop after their current suite
@@ -355,14 +364,14 @@ def _run_gx(
 
 def validate(
     *, warehouse_path: Path | None = None, suites: list[str] | None = None, jobs: int | None = None,
-    helpers: HelperProcesses | None = None,
+    helpers: HelperProcesses | None = None, on_progress: Progress = progress.ignore,
 ) -> ValidationOutcome:
     """Run the selected suites (all by default) in ``jobs`` processes and record the run.
 
     ``jobs`` defaults to ``config.validation_jobs`` (``LEDGERLAB_VALIDATE_JOBS``,
     or by the number of rows ingested). ``helpers`` are helper
     processes the caller started (and shuts down) instead; see the module
-    docstring.
+    docstring. ``on_progress(done, total)`` counts the suites validated.
     """
     paths = config.paths()
     warehouse_path = Path(warehouse_path) if warehouse_path is not None else paths.warehouse
@@ -398,7 +407,8 @@ def validate(
 
         t0 = time.perf_counter()
         suite_rows = (
-            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, helpers)
+            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, helpers,
+                    on_progress)
             if planned else []
         )
         seconds["gx"] = time.perf_counter() - t0

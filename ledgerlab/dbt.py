@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledgerlab.core import config
+from ledgerlab.core import config, progress
+from ledgerlab.core.progress import Progress
 from ledgerlab.core.errors import DataCheckFailed, UserError
 
 # How many failing nodes a summary names before it says "and N more".
@@ -59,8 +60,16 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(args: list[str], *, warehouse_path: Path | None = None, stream: bool = False) -> DbtResult:
-    """Run ``dbt <args>`` from the repo root; raise DbtError naming what failed."""
+# dbt's per-node log lines: `12:00:01  12 of 207 OK created sql table model …` (START when a node begins)
+_NODE_EVENT = re.compile(r"\b(\d+) of (\d+) (START|OK|PASS|FAIL|ERROR|WARN|SKIP|NO-OP)\b")
+
+
+def run_dbt(args: list[str], *, warehouse_path: Path | None = None, stream: bool = False,
+            on_progress: Progress = progress.ignore) -> DbtResult:
+    """Run ``dbt <args>`` from the repo root; raise DbtError naming what failed.
+
+    ``on_progress(done, total)`` follows dbt's node events (``12 of 207 OK …``).
+    """
     command = [dbt_executable(), *args]
     env = dbt_environment(warehouse_path)
     started_wall = time.time()
@@ -72,10 +81,17 @@ def run_dbt(args: list[str], *, warehouse_path: Path | None = None, stream: bool
     lines: list[str] = []
     try:
         assert process.stdout is not None
+        finished, total = 0, 0
         for line in process.stdout:
             lines.append(line)
             if stream:
                 sys.stdout.write(line)
+            node = _NODE_EVENT.search(line)
+            if node and node.group(3) != "START":
+                if int(node.group(2)) != total:  # the run-start hooks count on their own ("1 of 1")
+                    finished, total = 0, int(node.group(2))
+                finished += 1
+                on_progress(finished, total)
         process.wait()
     except BaseException:
         # interrupted (Ctrl-C, SIGTERM): dbt must not go on writing a warehouse the caller discards

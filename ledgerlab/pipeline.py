@@ -11,14 +11,18 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
-from ledgerlab.core import config
+from ledgerlab.core import config, progress
 from ledgerlab.core.errors import DataCheckFailed, MissingStep, UserError
+from ledgerlab.core.progress import Progress
 
 @dataclass
 class StepRecord:
@@ -50,11 +54,33 @@ class RunOptions:
     allow_failed_quality: bool = False
 
 
-def _step(console: Console, report: PipelineReport, name: str, fn: Callable[[], list[str]]) -> list[str]:
+def _count(done: int, total: int, unit: str) -> str:
+    if unit == "bytes":
+        return f"{done / 1e6:,.1f}/{total / 1e6:,.1f} MB"
+    return f"{done:,}/{total:,} {unit}"
+
+
+@contextmanager
+def _progress_bar(console: Console, name: str, unit: str) -> Iterator[Progress]:
+    """A bar with counts (``12/207 dbt nodes``) while a step runs; a spinner until it knows its total."""
+    columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.fields[count]}"), TimeElapsedColumn())
+    with RichProgress(*columns, console=console, transient=True) as bar:
+        task_id = bar.add_task(name, total=None, count="")
+
+        def on_progress(done: int, total: int) -> None:
+            bar.update(task_id, completed=done, total=max(total, 1), count=_count(done, total, unit))
+
+        yield on_progress
+
+
+def _step(console: Console, report: PipelineReport, name: str, fn: Callable[[Progress], list[str]],
+          unit: str = "") -> list[str]:
+    """Run one step with a progress bar counting ``unit`` (fn receives the callback)."""
     started = time.perf_counter()
-    with console.status(f"[bold]{name}[/bold] …", spinner="dots"):
+    with _progress_bar(console, name, unit) as on_progress:
         try:
-            lines = fn()
+            lines = fn(on_progress)
         except UserError:
             report.steps.append(StepRecord(name, time.perf_counter() - started, [], "failed"))
             raise
@@ -66,23 +92,25 @@ def _step(console: Console, report: PipelineReport, name: str, fn: Callable[[], 
     return lines
 
 
-def generate_step(options: RunOptions) -> tuple[Path, list[str]]:
+def generate_step(options: RunOptions, on_progress: Progress = progress.ignore) -> tuple[Path, list[str]]:
     from ledgerlab.generator import generate
 
     out = config.paths().generated_data / f"accounts{options.accounts}_seed{options.seed}"
-    summary = generate(out, accounts=options.accounts, seed=options.seed, clean=options.clean)
+    summary = generate(out, accounts=options.accounts, seed=options.seed, clean=options.clean,
+                       on_progress=on_progress)
     return out, summary.lines()
 
 
 def ingest_step(raw_dir: Path | None, options: RunOptions, rows_out: dict[str, int] | None = None,
-                warehouse_path: Path | None = None) -> list[str]:
+                warehouse_path: Path | None = None,
+                on_progress: Progress = progress.ignore) -> list[str]:
     """Ingest into ``warehouse_path`` (a private copy: see warehouse.publishing).
 
     ``rows_out`` (if given) receives the rows loaded per raw table.
     """
     from ledgerlab.ingest import ingest
 
-    result = ingest(raw_dir, warehouse_path=warehouse_path, sources=options.sources)
+    result = ingest(raw_dir, warehouse_path=warehouse_path, sources=options.sources, on_progress=on_progress)
     if rows_out is not None:
         rows_out.update(result.rows())
     rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
@@ -108,7 +136,8 @@ def require_ingested(warehouse_path: Path) -> None:
         )
 
 
-def build_step(full_refresh: bool = False, warehouse_path: Path | None = None) -> list[str]:
+def build_step(full_refresh: bool = False, warehouse_path: Path | None = None,
+               on_progress: Progress = progress.ignore) -> list[str]:
     """`dbt build` of ``warehouse_path``; ``full_refresh`` rebuilds incremental models from scratch.
 
     Incremental models assume the raw tables grow by appends. A pipeline run
@@ -135,7 +164,8 @@ def build_step(full_refresh: bool = False, warehouse_path: Path | None = None) -
     # Unit tests check the SQL's logic on fixed inputs, not the data: dbt's guidance is to run
     # them in development and CI (`make test` and a plain `dbt build` do), not in data runs.
     args = ["build", "--exclude-resource-type", "unit_test"]
-    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, warehouse_path=warehouse_path)
+    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, warehouse_path=warehouse_path,
+                     on_progress=on_progress)
     return [*lines, f"dbt build: {result.summary_line()}", *absent_source_notes(warehouse_path)]
 
 
@@ -220,12 +250,13 @@ def warm_up_for_validation(raw_rows: int):
     return start_helper_processes(config.validation_jobs(raw_rows) - 1)
 
 
-def validate_step(allow_failed_quality: bool, helpers=None, warehouse_path: Path | None = None) -> list[str]:
+def validate_step(allow_failed_quality: bool, helpers=None, warehouse_path: Path | None = None,
+                  on_progress: Progress = progress.ignore) -> list[str]:
     """Validate ``warehouse_path`` (with the warmed-up ``helpers``, shut down afterwards, if given)."""
     from expectations.runner import validate
 
     try:
-        outcome = validate(helpers=helpers, warehouse_path=warehouse_path)
+        outcome = validate(helpers=helpers, warehouse_path=warehouse_path, on_progress=on_progress)
     finally:
         if helpers is not None:
             helpers.shutdown()
@@ -238,14 +269,15 @@ def validate_step(allow_failed_quality: bool, helpers=None, warehouse_path: Path
     return lines
 
 
-def train_and_score_step(task: str, allow_failed_quality: bool,
-                         warehouse_path: Path | None = None) -> tuple[str, list[str]]:
+def train_and_score_step(task: str, allow_failed_quality: bool, warehouse_path: Path | None = None,
+                         on_progress: Progress = progress.ignore) -> tuple[str, list[str]]:
     from ml.errors import TaskSkipped
     from ml.score import score_task
     from ml.train import train_task
 
     try:
-        trained = train_task(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path)
+        trained = train_task(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path,
+                             on_progress=on_progress)
     except TaskSkipped as skipped:
         missing = missing_sources_of_task(task, warehouse_path)
         note = f" (source{'s' if len(missing) > 1 else ''} {', '.join(missing)} not ingested)" if missing else ""
@@ -275,27 +307,30 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
         if raw_dir is None and options.generate:  # no raw folder given: the synthetic bank
             holder: dict[str, Path] = {}
 
-            def _generate() -> list[str]:
-                holder["out"], lines = generate_step(options)
+            def _generate(on_progress: Progress) -> list[str]:
+                holder["out"], lines = generate_step(options, on_progress)
                 return [*lines, f"files in {holder['out']}"]
 
-            _step(console, report, "generate", _generate)
+            _step(console, report, "generate", _generate, "units")
             raw_dir = holder["out"]
         report.outputs["raw data"] = str(raw_dir) if raw_dir else ", ".join(
             f"{name}={path}" for name, path in options.sources.items())
 
         ingested: dict[str, int] = {}
-        _step(console, report, "ingest", lambda: ingest_step(raw_dir, options, ingested, warehouse_path=copy))
+        _step(console, report, "ingest",
+              lambda on: ingest_step(raw_dir, options, ingested, warehouse_path=copy, on_progress=on), "bytes")
         report.outputs["warehouse"] = str(published)
         helpers = warm_up_for_validation(sum(ingested.values()))
         try:
-            _step(console, report, "dbt build", lambda: build_step(full_refresh=True, warehouse_path=copy))
+            _step(console, report, "dbt build",
+                  lambda on: build_step(full_refresh=True, warehouse_path=copy, on_progress=on), "dbt nodes")
         except BaseException:
             if helpers is not None:
                 helpers.shutdown()
             raise
         _step(console, report, "validate",
-              lambda: validate_step(options.allow_failed_quality, helpers, warehouse_path=copy))
+              lambda on: validate_step(options.allow_failed_quality, helpers, warehouse_path=copy, on_progress=on),
+              "GX suites")
         report.outputs["quality report"] = str(paths.quality_reports / "index.html")
         report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
 
@@ -303,8 +338,9 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
 
         for task in options.tasks or tuple(available_tasks()):
             started = time.perf_counter()
-            with console.status(f"[bold]train + score {task}[/bold] …", spinner="dots"):
-                status, lines = train_and_score_step(task, options.allow_failed_quality, warehouse_path=copy)
+            with _progress_bar(console, f"train + score {task}", "CV folds") as on_progress:
+                status, lines = train_and_score_step(task, options.allow_failed_quality, warehouse_path=copy,
+                                                     on_progress=on_progress)
             record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
             report.steps.append(record)
             mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"
@@ -317,7 +353,7 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
                 report.outputs[f"{task} scores"] = f"table ml.scores_{task} in {published}"
     console.print(f"[green]✓[/green] [bold]published[/bold] {published}")
 
-    _step(console, report, "report", report_step)
+    _step(console, report, "report", lambda on: report_step())
     report.outputs["insight report"] = str(paths.insight_reports / "index.html")
     report.outputs["models"] = str(paths.models)
     return report

@@ -37,6 +37,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,8 @@ from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from ledgerlab.core.quality_gate import enforce_quality_gate
-from ledgerlab.core import config
+from ledgerlab.core import config, progress
+from ledgerlab.core.progress import Progress
 from ml import artifacts, data, drift, evaluate, explain, fairness, population
 from ml.errors import FeatureError, TaskSkipped
 from ml.features import build_features, required_inputs, to_matrix
@@ -305,14 +307,18 @@ def _fit_outer_fold(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarr
 
 
 def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray,
-                       plan: EvaluationPlan) -> CandidateResult:
+                       plan: EvaluationPlan, on_fold: Callable[[], None] = lambda: None) -> CandidateResult:
     started = time.perf_counter()
     fold_predictions, fold_auc, params, models, inner_scores = [], [], [], [], []
     jobs = min(ml_jobs(), len(plan.splits)) if candidate.search_space else 1
-    fitted = Parallel(n_jobs=jobs)(
+    fitted = []
+    # in order, as each outer fold finishes (so progress can be shown while the others run)
+    for fold in Parallel(n_jobs=jobs, return_as="generator")(
         delayed(_fit_outer_fold)(task, candidate, x, y, split, task.random_state + i, plan.time_ordered)
         for i, split in enumerate(plan.splits)
-    )
+    ):
+        fitted.append(fold)
+        on_fold()
     for split, (model, chosen, inner_score, pred) in zip(plan.splits, fitted, strict=True):
         inner_scores.append(inner_score)
         fold_predictions.append((split, pred))
@@ -328,13 +334,19 @@ def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.nd
                            time.perf_counter() - started, inner_scores=inner_scores)
 
 
-def search_candidates(task: Task, x: np.ndarray, y: np.ndarray, plan: EvaluationPlan
-                      ) -> dict[str, CandidateResult]:
-    """Nested CV of every candidate, with its evaluation report."""
+def search_candidates(task: Task, x: np.ndarray, y: np.ndarray, plan: EvaluationPlan,
+                      on_progress: Progress = progress.ignore) -> dict[str, CandidateResult]:
+    """Nested CV of every candidate, with its evaluation report; ``on_progress`` counts outer folds."""
     y_eval = y[plan.eval_rows]
     results: dict[str, CandidateResult] = {}
+    total, done = len(task.candidates) * len(plan.splits), [0]
+
+    def fold_done() -> None:
+        done[0] += 1
+        on_progress(done[0], total)
+
     for candidate in task.candidates:
-        result = evaluate_candidate(task, candidate, x, y, plan)
+        result = evaluate_candidate(task, candidate, x, y, plan, fold_done)
         result.report = evaluate.classification_report(
             y_eval, result.predictions, cost_fn=task.cost_fn, cost_fp=task.cost_fp,
             reps=task.bootstrap_reps, seed=task.random_state)
@@ -650,23 +662,25 @@ class _Clock:
 # --- the task ----------------------------------------------------------------------------
 
 def train_task(task: str, *, allow_failed_quality: bool = False,
-               warehouse_path: Path | None = None) -> TrainResult:
+               warehouse_path: Path | None = None, on_progress: Progress = progress.ignore) -> TrainResult:
     """Train every candidate of ``task``, select one, save it with metrics, card and inventory entry."""
     # one BLAS/OpenMP thread per fit (outer folds run in parallel worker processes instead):
     # OpenMP teams spin-waiting on a busy 2-core machine made one boosting fit ~20x slower,
     # and worker threads gained little because a boosting fit is mostly GIL-bound Python
     with threadpool_limits(1):
-        return _train(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path)
+        return _train(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path,
+                      on_progress=on_progress)
 
 
-def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None) -> TrainResult:
+def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None,
+           on_progress: Progress = progress.ignore) -> TrainResult:
     clock = _Clock()
     spec = load_task(task)
     status = enforce_quality_gate(warehouse_path, allow_failed_quality=allow_failed_quality)
     training = read_training_data(spec, warehouse_path)
     clock.mark("read")
     plan = plan_evaluation(spec, training.frame, training.y)
-    results = search_candidates(spec, training.x, training.y, plan)
+    results = search_candidates(spec, training.x, training.y, plan, on_progress)
     selected = select(spec, results, training.y[plan.eval_rows])
     candidate = next(c for c in spec.candidates if c.name == selected)
     clock.mark("search")

@@ -19,6 +19,9 @@ not change a single byte of the output.
 
 from __future__ import annotations
 
+from ledgerlab.core import progress
+from ledgerlab.core.progress import Progress
+
 import os
 import subprocess
 import sys
@@ -136,7 +139,8 @@ def _start_worker() -> _Worker:
     return _Worker(proc, Connection(p2c_w, readable=False), Connection(c2p_r, writable=False))
 
 
-def run_parallel(cfg: RunConfig, units: list[Unit], kinds: np.ndarray, sink, n_workers: int) -> list[int]:
+def run_parallel(cfg: RunConfig, units: list[Unit], kinds: np.ndarray, sink, n_workers: int,
+                 on_progress: Progress = progress.ignore) -> list[int]:
     """Run all units on ``n_workers`` worker processes; returns each worker's peak RSS (KiB)."""
     workers: list[_Worker] = []
     try:
@@ -147,7 +151,7 @@ def run_parallel(cfg: RunConfig, units: list[Unit], kinds: np.ndarray, sink, n_w
             w.send_conn.send(("init", cfg, paths))
         for w in workers:
             _expect(w, "ready")
-        _coordinate(units, kinds, sink, workers)
+        _coordinate(units, kinds, sink, workers, on_progress)
         for w in workers:
             w.send_conn.send(("stop",))
         for w in workers:
@@ -184,7 +188,8 @@ def _expect(w: _Worker, op: str) -> tuple:
     return msg
 
 
-def _coordinate(units: list[Unit], kinds: np.ndarray, sink, workers: list[_Worker]) -> None:
+def _coordinate(units: list[Unit], kinds: np.ndarray, sink, workers: list[_Worker],
+                on_progress: Progress = progress.ignore) -> None:
     n = len(units)
     owner: dict[int, _Worker] = {}
     counts: dict[int, Counts] = {}
@@ -248,5 +253,6 @@ def _coordinate(units: list[Unit], kinds: np.ndarray, sink, workers: list[_Worke
             elif op == "written":
                 owner[index].units.discard(index)
                 written += 1
+                on_progress(written, n)
             else:
                 raise RuntimeError(f"generator worker {w.proc.pid}: unexpected message {op!r}")

@@ -8,6 +8,9 @@ unit order and collects the truth rows and defect records.
 
 from __future__ import annotations
 
+from ledgerlab.core import progress
+from ledgerlab.core.progress import Progress
+
 import os
 import shutil
 import time
@@ -98,6 +101,7 @@ def generate(
     defect_rates: DefectRates | None = None,
     workers: int | None = None,
     cohort_shift: CohortShift | None = None,
+    on_progress: Progress = progress.ignore,
 ) -> GenerationSummary:
     """Write the synthetic bank into ``out_dir`` (see docs/GENERATOR.md).
 
@@ -108,7 +112,7 @@ def generate(
     ``workers``: processes that simulate and format units in parallel (None:
     one per available CPU when there are several units of work; 1: all in
     this process). The files are the same whatever ``workers`` and
-    ``chunk_accounts`` are.
+    ``chunk_accounts`` are. ``on_progress(done, total)`` counts the units written.
     """
     started = time.perf_counter()
     if accounts < 1:
@@ -139,15 +143,16 @@ def generate(
         if n_workers > 1:
             from .parallel import run_parallel
 
-            worker_rss = run_parallel(cfg, units, work.anomaly_kinds(), sink, n_workers)
+            worker_rss = run_parallel(cfg, units, work.anomaly_kinds(), sink, n_workers, on_progress)
         else:
             kinds = work.anomaly_kinds()
             off = Offsets()
-            for unit in units:
+            for done, unit in enumerate(units, 1):
                 state, counts = work.simulate(unit, kinds[unit.a0 : unit.a1])
                 out = work.emit(unit, state, off)
                 off = counts.advance(off)
                 sink.write(sink.place(unit, out), out)
+                on_progress(done, len(units))
     finally:
         bytes_written = sink.close()
 

@@ -38,9 +38,10 @@ from pathlib import Path
 
 import duckdb
 
-from ledgerlab.core import config, warehouse
+from ledgerlab.core import config, progress, warehouse
 from ledgerlab.ingest import rawfiles
 from ledgerlab.core.errors import UserError
+from ledgerlab.core.progress import Progress
 from ledgerlab.core.sources import RawSource, catalog, source_names, tables_of
 
 
@@ -495,11 +496,13 @@ def ingest(
     *,
     warehouse_path: Path | None = None,
     sources: dict[str, Path] | None = None,
+    on_progress: Progress = progress.ignore,
 ) -> IngestResult:
     """Load every declared raw table found in ``raw_dir`` or named in ``sources``.
 
     ``sources`` maps a source or table name to a file or folder (``--source
     NAME=PATH``); it wins over ``raw_dir``. Writes only to ``warehouse_path``.
+    ``on_progress(done, total)`` counts the bytes of the files loaded.
     """
     started = time.perf_counter()
     planned = plan(Path(raw_dir) if raw_dir is not None else None, sources)
@@ -511,6 +514,9 @@ def ingest(
             warehouse.connection(warehouse_path) as con:
         _prepare_schema(con)
         absent: dict[str, list[str]] = {}
+        total_bytes = sum(path.stat().st_size for _, path in planned if path is not None and path.is_file())
+        done_bytes = 0
+        on_progress(0, total_bytes)
         for raw, path in planned:
             if path is None:
                 _create_empty(con, raw)
@@ -522,6 +528,8 @@ def ingest(
             else:
                 loaded = _load_text(con, raw, path, Path(workdir))
             result.tables.append(loaded)
+            done_bytes += path.stat().st_size if path.is_file() else 0
+            on_progress(done_bytes, total_bytes)
             if loaded.extra_columns:
                 result.notes.append(
                     f"{path.name}: column(s) {', '.join(loaded.extra_columns)} not declared for "
