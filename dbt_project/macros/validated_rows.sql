@@ -21,6 +21,9 @@
     is the parent's validated model (int_<entity>s_validated).
 -#}
 {% macro validated_rows(staging_model, foreign_keys=[]) -%}
+{%- if adapter.type() != 'duckdb' -%}
+    {{ return(adapter.dispatch('validated_rows', 'ledgerlab')(staging_model, foreign_keys)) }}
+{%- endif -%}
 with
 
 -- read three times below: NOT MATERIALIZED keeps DuckDB from buffering every staged row
