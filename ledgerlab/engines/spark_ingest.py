@@ -76,10 +76,6 @@ def _load_delimited(spark: SparkSession, source: RawSource, path: Path) -> tuple
     from pyspark.sql import functions as F
 
     delimiter = "," if source.reader == "taiwan_csv" else ";"
-    lines = numbered_lines(spark, path)
-    first = lines.filter(F.col("_source_line") == 1).select("value").collect()
-    _check_header(first[0][0] if first else None, path, source, delimiter)
-
     schema = ", ".join(f"{_quoted(c)} string" for c in (*source.columns, _CORRUPT))
     options = {
         "sep": delimiter, "quote": '"', "escape": '"', "mode": "PERMISSIVE",
@@ -87,30 +83,38 @@ def _load_delimited(spark: SparkSession, source: RawSource, path: Path) -> tuple
         # unquoted empty -> NULL, quoted "" -> '' (as DuckDB's reader does)
         "nullValue": "\u0001", "emptyValue": "",
     }
+    # The file is read and numbered once (cached): the header check, the
+    # counts and the writes below all reuse it.
     parsed = (
-        lines.filter(F.col("_source_line") > 1)
+        numbered_lines(spark, path)
         .select("value", "_source_line", F.from_csv(F.col("value"), schema, options).alias("r"))
         .persist()
     )
     try:
+        first = parsed.filter(F.col("_source_line") == 1).select("value").collect()
+        _check_header(first[0][0] if first else None, path, source, delimiter)
+        data = parsed.filter(F.col("_source_line") > 1)
+        unparsed = F.col(f"r.{_CORRUPT}").isNotNull()
+        counts = dict(data.groupBy(unparsed.alias("bad")).count().collect())
+        rows, rejected = counts.get(False, 0), counts.get(True, 0)
         loaded_at = F.current_timestamp().alias("_loaded_at")
-        good = parsed.filter(F.col(f"r.{_CORRUPT}").isNull()).select(
+        good = data.filter(~unparsed).select(
             *(F.col("r." + _quoted(c)).alias(c) for c in source.columns),
             F.lit(path.name).alias("_source_file"), "_source_line", loaded_at,
         )
         _write(good, source.table)
-        bad = parsed.filter(F.col(f"r.{_CORRUPT}").isNotNull()).select(
-            F.lit(source.table).alias("source_table"), F.lit(path.name).alias("source_file"),
-            F.col("_source_line").alias("line"),
-            F.lit("MALFORMED LINE").alias("error_type"),
-            F.lit(f"expected {len(source.columns)} columns separated by {delimiter!r}").alias("error_message"),
-            F.col("value").alias("raw_line"), loaded_at,
-        )
-        _write(bad, "_rejected_lines", mode="append")
-        rejected = parsed.filter(F.col(f"r.{_CORRUPT}").isNotNull()).count()
+        if rejected:
+            bad = data.filter(unparsed).select(
+                F.lit(source.table).alias("source_table"), F.lit(path.name).alias("source_file"),
+                F.col("_source_line").alias("line"),
+                F.lit("MALFORMED LINE").alias("error_type"),
+                F.lit(f"expected {len(source.columns)} columns separated by {delimiter!r}").alias("error_message"),
+                F.col("value").alias("raw_line"), loaded_at,
+            )
+            _write(bad, "_rejected_lines", mode="append")
     finally:
         parsed.unpersist()
-    return spark.table(f"{RAW_DATABASE}.{source.table}").count(), rejected
+    return rows, rejected
 
 
 def _load_jsonl(spark: SparkSession, source: RawSource, path: Path) -> tuple[int, int]:
