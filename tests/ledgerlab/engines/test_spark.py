@@ -1,8 +1,9 @@
 """The Spark engine: its settings, Spark ingest, and parity with DuckDB.
 
 Every Spark test lives in this one file, so that pytest-xdist (``--dist
-loadfile``) runs them in one worker with one shared Spark session: the
-machine has two cores, and a JVM start costs seconds. Without pyspark or
+loadfile``) runs them one after another in one worker: the machine has two
+cores, and one Spark at a time. The parity build runs in a child process
+with its own session (ingest and dbt share it there). Without pyspark or
 Java they skip, except on CI (``CI`` set), where the Spark engine is part of
 the contract and a missing install is a failure.
 """
@@ -10,7 +11,6 @@ the contract and a missing install is a failure.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import duckdb
@@ -173,31 +173,37 @@ def duckdb_build(parity_bank: Path, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def spark_build(spark, spark_dir: Path, parity_bank: Path, tmp_path_factory) -> dict[str, float]:
-    """The same bank ingested by Spark and built by dbt-spark in this process's session."""
-    from dbt.cli.main import dbtRunner
+def spark_build(spark, parity_bank: Path, tmp_path_factory) -> Path:
+    """The same bank ingested by Spark and built by dbt-spark (models, data and unit tests).
 
-    from ledgerlab.engines import spark_ingest
+    In a child process: pytest imports tests/dbt as a package named ``dbt``,
+    which hides dbt itself here. The file's own session is stopped first (one
+    Spark at a time on two cores). Returns the Spark warehouse folder.
+    """
+    import subprocess
+    import sys
 
-    root = tmp_path_factory.mktemp("parity_spark_dbt")
-    started = time.perf_counter()
-    spark_ingest.ingest(parity_bank, spark=spark)
-    ingested = time.perf_counter()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        mp.setenv("DO_NOT_TRACK", "1")
-        mp.setenv("LEDGERLAB_SPARK_DIR", str(spark_dir))
-        result = dbtRunner().invoke([
-            "--no-use-colors", "--log-path", str(root / "logs"), "build", "--target", "spark",
-            "--project-dir", str(config.REPO_ROOT), "--profiles-dir", str(config.REPO_ROOT),
-            "--target-path", str(root / "target"),
-        ])
-    built = time.perf_counter()
-    if not result.success:
-        failed = [f"{r.node.unique_id}: {r.status} {(r.message or '')[:300]}"
-                  for r in (result.result or []) if str(r.status) not in ("success", "pass")]
-        pytest.fail(f"dbt build on Spark failed ({result.exception or ''}):\n" + "\n".join(failed[:15]))
-    return {"ingest_seconds": ingested - started, "build_seconds": built - ingested}
+    spark.stop()
+    root = tmp_path_factory.mktemp("parity_spark")
+    env = dict(os.environ, LEDGERLAB_SPARK_DIR=str(root), DBT_LOG_PATH=str(root / "logs"),
+               DBT_TARGET_PATH=str(root / "target"))
+    process = subprocess.run([sys.executable, "-m", "ledgerlab.engines.spark_build", str(parity_bank)],
+                             cwd=config.REPO_ROOT, env=env, capture_output=True, text=True)
+    assert process.returncode == 0, process.stdout[-6000:] + process.stderr[-3000:]
+    return root / "warehouse"
+
+
+def _spark_table(warehouse: Path, database: str, table: str, like: pl.DataFrame | None = None) -> pl.DataFrame:
+    """A Spark table read from its Parquet files (partition columns from the folder names)."""
+    folder = warehouse / f"{database}.db" / table
+    frame = pl.read_parquet(f"{folder}/**/*.parquet", hive_partitioning=True)
+    if like is not None:  # partition values come back as text or inferred types
+        frame = frame.with_columns(
+            pl.col(c).cast(pl.Utf8).str.to_date() if like.schema[c] == pl.Date else pl.col(c).cast(like.schema[c])
+            for c in frame.columns if c in like.columns and frame.schema[c] != like.schema[c]
+            and frame.schema[c] in (pl.Utf8, pl.Date)
+        )
+    return frame
 
 
 def _duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
@@ -212,22 +218,21 @@ def _duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
         return tables
 
 
-def test_every_mart_and_the_quarantine_are_equal_on_both_engines(spark, duckdb_build, spark_build) -> None:
+def test_every_mart_and_the_quarantine_are_equal_on_both_engines(duckdb_build, spark_build) -> None:
     duck = _duckdb_tables(duckdb_build)
-    spark_names = sorted(t.name for t in spark.catalog.listTables("marts"))
+    spark_names = sorted(p.name for p in (spark_build / "marts.db").iterdir() if p.is_dir())
     assert sorted(duck) == spark_names
     assert "quarantine_rows" in duck and "fct_transactions" in duck
     assert duck["fct_transactions"].height > 10_000 and duck["quarantine_rows"].height > 100
     diffs = []
     for name, frame in duck.items():
-        other = pl.from_arrow(spark.table(f"marts.{name}").toArrow())
-        diff = parity.compare(name, frame, other)
+        diff = parity.compare(name, frame, _spark_table(spark_build, "marts", name, like=frame))
         if not diff.equal:
             diffs.append(diff.describe("duckdb", "spark"))
     assert not diffs, "\n\n".join(diffs)
 
 
-def test_pseudonyms_are_equal_on_both_engines(spark, duckdb_build, spark_build) -> None:
+def test_pseudonyms_are_equal_on_both_engines(duckdb_build, spark_build) -> None:
     """HMAC-SHA256 in SQL: the same client keys on both engines, and Python's hmac agrees."""
     import hashlib
     import hmac
@@ -236,7 +241,11 @@ def test_pseudonyms_are_equal_on_both_engines(spark, duckdb_build, spark_build) 
              "join raw.client as r on r._source_line = s._source_line where s.client_key is not null")
     with duckdb.connect(str(duckdb_build), read_only=True) as con:
         duck = {line: (key, raw_id) for line, key, raw_id in con.execute(query).fetchall()}
-    ours = {r[0]: (r[1], r[2]) for r in spark.sql(query).collect()}
+    staged = _spark_table(spark_build, "staging", "stg_berka__clients")
+    raw = _spark_table(spark_build, "raw", "client")
+    joined = staged.filter(pl.col("client_key").is_not_null()).join(raw, on="_source_line")
+    ours = {line: (key, raw_id.strip()) for line, key, raw_id in
+            joined.select("_source_line", "client_key", "client_id").iter_rows()}
     assert len(duck) > 300 and duck == ours
     key = config.pseudonym_key()[0].encode()
     for client_key, raw_id in list(duck.values())[:20]:
