@@ -6,7 +6,10 @@ as a multiset of rows with an order-independent hash:
 
 - columns compared by name (Spark moves partition columns to the end);
 - numbers as float64 rounded to ``FLOAT_DECIMALS`` places (DuckDB's decimal
-  arithmetic and Spark's double differ in the last bits);
+  arithmetic and Spark's double differ in the last bits); rows that still
+  differ are paired on their other columns, and are equal when every float
+  is within ``FLOAT_TOLERANCE`` (absolute) + ``FLOAT_RELATIVE`` x |value|
+  (a last-bit difference can straddle a rounding boundary);
 - JSON texts (``raw_record``) compared as JSON values: DuckDB re-serialises a
   merged JSON object, Spark edits it in place (see ``json_set_key``);
 - ``IGNORED_COLUMNS`` (load times) left out.
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 FLOAT_DECIMALS = 6
+FLOAT_TOLERANCE = 1.5e-6
+FLOAT_RELATIVE = 1e-9
 IGNORED_COLUMNS = frozenset({"_loaded_at"})
 JSON_COLUMNS = frozenset({"raw_record"})
 
@@ -113,12 +118,53 @@ def compare(table: str, left: pl.DataFrame, right: pl.DataFrame) -> TableDiff:
     joined = left_counts.join(right_counts, on="_hash", how="full", coalesce=True, suffix="_right").fill_null(0)
     unequal = joined.filter(pl.col("len") != pl.col("len_right"))
     if unequal.height:
-        diff.problems.append(f"{unequal.height} distinct rows differ in multiplicity")
-        diff.only_left = left_h.join(unequal.filter(pl.col("len") > pl.col("len_right")), on="_hash",
-                                     how="semi").drop("_hash").sort(left_c.columns[:3], nulls_last=True)
-        diff.only_right = right_h.join(unequal.filter(pl.col("len_right") > pl.col("len")), on="_hash",
-                                       how="semi").drop("_hash").sort(right_c.columns[:3], nulls_last=True)
+        only_left = left_h.join(unequal.filter(pl.col("len") > pl.col("len_right")), on="_hash",
+                                how="semi").drop("_hash").sort(left_c.columns[:3], nulls_last=True)
+        only_right = right_h.join(unequal.filter(pl.col("len_right") > pl.col("len")), on="_hash",
+                                  how="semi").drop("_hash").sort(right_c.columns[:3], nulls_last=True)
+        if not _equal_within_tolerance(only_left, only_right):
+            diff.problems.append(f"{unequal.height} distinct rows differ in multiplicity")
+            diff.only_left, diff.only_right = only_left, only_right
     return diff
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= FLOAT_TOLERANCE + FLOAT_RELATIVE * max(abs(a), abs(b))
+
+
+def _equal_within_tolerance(left: pl.DataFrame, right: pl.DataFrame) -> bool:
+    """Whether the rows left over pair up: equal other columns, floats within the tolerance."""
+    if left.height != right.height or left.height > 10_000:
+        return False
+    floats = [c for c in left.columns if left.schema[c] == pl.Float64]
+    if not floats:
+        return False
+    exact = [c for c in left.columns if c not in floats]
+
+    def groups(frame: pl.DataFrame) -> dict:
+        out: dict = {}
+        for row in frame.iter_rows(named=True):
+            key = tuple(row[c] for c in exact)
+            out.setdefault(key, []).append(tuple(row[c] for c in floats))
+        return out
+
+    left_groups, right_groups = groups(left), groups(right)
+    if left_groups.keys() != right_groups.keys():
+        return False
+    for key, left_values in left_groups.items():
+        right_values = right_groups[key]
+        if len(left_values) != len(right_values):
+            return False
+        pairs = zip(sorted(left_values, key=_sort_key), sorted(right_values, key=_sort_key), strict=True)
+        if not all(_close(a, b) for lv, rv in pairs for a, b in zip(lv, rv, strict=True)):
+            return False
+    return True
+
+
+def _sort_key(values: tuple) -> tuple:
+    return tuple((v is None, v or 0.0) for v in values)
 
 
 def table_fingerprint(frame: pl.DataFrame) -> int:

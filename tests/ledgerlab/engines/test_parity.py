@@ -40,6 +40,17 @@ def test_equal_tables_in_another_order_and_column_order_are_equal() -> None:
     assert parity.table_fingerprint(left) == parity.table_fingerprint(right)
 
 
+def test_a_last_bit_difference_across_a_rounding_boundary_is_equal() -> None:
+    """41615.4328125 rounds to ...812 or ...813 depending on its last bit: within the tolerance."""
+    left = pl.DataFrame({"id": [1, 2], "x": [41615.4328125 - 1e-11, 5.0]})
+    right = pl.DataFrame({"id": [1, 2], "x": [41615.4328125 + 1e-11, 5.0]})
+    assert parity.canonical(left)["x"][0] != parity.canonical(right)["x"][0]
+    assert parity.compare("t", left, right).equal
+    # beyond the tolerance it is a difference, and rows pair on their other columns only
+    assert not parity.compare("t", left, right.with_columns(pl.col("x") + 1e-5)).equal
+    assert not parity.compare("t", left, right.with_columns(pl.col("id") + 10)).equal
+
+
 def test_each_kind_of_difference_is_found_and_shown() -> None:
     left = _table()
     changes = {
