@@ -18,9 +18,9 @@ import polars as pl
 import pytest
 import yaml
 
-from ledgerlab import config
+from ledgerlab.core import config
 from ledgerlab.engines import parity
-from ledgerlab.engines import spark as spark_engine
+from ledgerlab.core import spark as spark_engine
 
 PARITY_ACCOUNTS = 300
 PARITY_SEED = 7
@@ -89,7 +89,7 @@ def _write(path: Path, lines: list[str]) -> None:
 
 def test_spark_ingest_keeps_lines_lineage_and_rejects(spark, tmp_path: Path) -> None:
     """Physical line numbers across splits, '' vs NULL, rejected lines kept with their line."""
-    from ledgerlab.engines import spark_ingest
+    from ledgerlab.ingest import spark as spark_ingest
 
     lines = spark_ingest.numbered_lines
     # a file read in several splits: numbering continues across them
@@ -106,7 +106,9 @@ def test_spark_ingest_keeps_lines_lineage_and_rejects(spark, tmp_path: Path) -> 
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    from ledgerlab.sources import BERKA_SOURCES
+    from ledgerlab.core.sources import catalog
+
+    BERKA_SOURCES = [s for s in catalog() if s.source == "berka"]
 
     headers = {s.table: s.columns for s in BERKA_SOURCES}
     for source in BERKA_SOURCES:
@@ -131,9 +133,11 @@ def test_spark_ingest_keeps_lines_lineage_and_rejects(spark, tmp_path: Path) -> 
 
 
 def test_spark_ingest_names_a_bad_header(spark, tmp_path: Path) -> None:
-    from ledgerlab.engines import spark_ingest
+    from ledgerlab.ingest import spark as spark_ingest
     from ledgerlab.ingest import IngestError
-    from ledgerlab.sources import BERKA_SOURCES
+    from ledgerlab.core.sources import catalog
+
+    BERKA_SOURCES = [s for s in catalog() if s.source == "berka"]
 
     for source in BERKA_SOURCES:
         _write(tmp_path / source.files[0], [";".join(source.columns), ";".join("1" for _ in source.columns)])
@@ -187,7 +191,7 @@ def spark_build(spark, parity_bank: Path, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("parity_spark")
     env = dict(os.environ, LEDGERLAB_SPARK_DIR=str(root), DBT_LOG_PATH=str(root / "logs"),
                DBT_TARGET_PATH=str(root / "target"))
-    process = subprocess.run([sys.executable, "-m", "ledgerlab.engines.spark_build", str(parity_bank)],
+    process = subprocess.run([sys.executable, "-m", "ledgerlab.ingest.spark_build", str(parity_bank)],
                              cwd=config.REPO_ROOT, env=env, capture_output=True, text=True)
     assert process.returncode == 0, process.stdout[-6000:] + process.stderr[-3000:]
     return root / "warehouse"

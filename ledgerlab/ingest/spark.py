@@ -14,7 +14,7 @@ cluster the executors read the files where they lie.
   unclosed quote) goes to ``raw._rejected_lines``, so per file
   lines - 1 = loaded rows + rejected lines.
 
-It reads the catalog through ``ledgerlab.sources`` (table, files, columns,
+It reads the catalog through ``ledgerlab.core.sources`` (table, files, columns,
 reader, required) and finds files with ``ledgerlab.ingest.locate``.
 """
 
@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledgerlab.engines import spark as spark_engine
-from ledgerlab.ingest import IngestError, IngestResult, LoadedTable, locate
-from ledgerlab.sources import BERKA_SOURCES, DIGITAL_EVENTS, TAIWAN, RawSource
+from ledgerlab.core import spark as spark_engine
+from ledgerlab.core.sources import RawSource
+from ledgerlab.ingest import IngestError, IngestResult, LoadedTable, plan
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -75,7 +75,7 @@ def _write(frame: DataFrame, table: str, mode: str = "overwrite") -> None:
 def _load_delimited(spark: SparkSession, source: RawSource, path: Path) -> tuple[int, int]:
     from pyspark.sql import functions as F
 
-    delimiter = "," if source.reader == "taiwan_csv" else ";"
+    delimiter = source.delimiter
     schema = ", ".join(f"{_quoted(c)} string" for c in (*source.columns, _CORRUPT))
     options = {
         "sep": delimiter, "quote": '"', "escape": '"', "mode": "PERMISSIVE",
@@ -149,7 +149,7 @@ def _load_table(spark: SparkSession, source: RawSource, path: Path) -> LoadedTab
     try:
         if path.suffix == ".parquet":
             rows, rejected = _load_parquet(spark, source, path)
-        elif source.reader == "jsonl":
+        elif source.format == "jsonl":
             rows, rejected = _load_jsonl(spark, source, path)
         else:
             rows, rejected = _load_delimited(spark, source, path)
@@ -198,31 +198,13 @@ def ingest(
     raw_dir: Path,
     *,
     spark: SparkSession | None = None,
-    file_overrides: dict[str, str] | None = None,
-    taiwan_csv: Path | None = None,
+    sources: dict[str, Path] | None = None,
 ) -> IngestResult:
-    """Load every raw file of ``raw_dir`` (and the Taiwan file, if given) into Spark."""
+    """Load every declared raw table (files found as ``ledgerlab.ingest.plan`` finds them) into Spark."""
     started = time.perf_counter()
     raw_dir = Path(raw_dir)
-    if not raw_dir.is_dir():
-        raise IngestError(f"{raw_dir}: raw data folder not found")
-    overrides = dict(file_overrides or {})
     result = IngestResult(raw_dir=raw_dir)
-
-    planned: list[tuple[RawSource, Path | None]] = []
-    for source in BERKA_SOURCES:
-        path = locate(raw_dir, source, overrides)
-        if path is None:
-            names = overrides.get(source.table) or " or ".join(source.files)
-            raise IngestError(f"{raw_dir}: required file {names} is missing (table {source.table})")
-        if path.stat().st_size == 0:
-            raise IngestError(f"{path}: file is empty (table {source.table})")
-        planned.append((source, path))
-    planned.append((DIGITAL_EVENTS, locate(raw_dir, DIGITAL_EVENTS, overrides)))
-    if taiwan_csv is not None and not Path(taiwan_csv).is_file():
-        raise IngestError(f"{taiwan_csv}: Taiwan credit-card file not found (LEDGERLAB_TAIWAN_CSV)")
-    planned.append((TAIWAN, Path(taiwan_csv) if taiwan_csv else None))
-
+    planned = plan(raw_dir, sources)
     spark = spark or spark_engine.session()
     _prepare_database(spark)
     for source, path in planned:

@@ -19,8 +19,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledgerlab import config
-from ledgerlab.errors import UserError
+from ledgerlab.core import config
+from ledgerlab.core.errors import UserError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -1,6 +1,6 @@
 """Ingest a raw folder with Spark and run ``dbt build --target spark``, in one session.
 
-``python -m ledgerlab.engines.spark_build RAW_DIR`` (``LEDGERLAB_SPARK_DIR``
+``python -m ledgerlab.ingest.spark_build RAW_DIR`` (``LEDGERLAB_SPARK_DIR``
 says where the tables go). dbt runs in this process, so dbt-spark's session
 method gets the session the ingest started: one JVM, one metastore.
 """
@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from ledgerlab import config
-from ledgerlab.engines import spark as spark_engine
-from ledgerlab.engines import spark_ingest
+from ledgerlab.core import config
+from ledgerlab.core import spark as spark_engine
+from ledgerlab.ingest import spark as spark_ingest
 
 
 def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
