@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 BOOTSTRAP := build/uv-bootstrap
 UV := $(shell command -v uv 2>/dev/null || echo $(BOOTSTRAP)/bin/uv)
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
+# `uv sync` removes what the asked extras do not name: once the Spark extra is
+# in .venv, every later sync keeps it.
+EXTRAS = --extra dev $(if $(wildcard $(SPARK_STAMP)),--extra spark)
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -23,7 +27,7 @@ ACCOUNTS ?= 4500
 SEED ?= 42
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint docs bench bench-smoke clean distclean
+.PHONY: help install install-spark check-java run test test-fast lint docs bench bench-smoke clean distclean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,15 +38,24 @@ $(BOOTSTRAP)/bin/uv:
 	$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	$(UV) sync --frozen $(EXTRAS) --python $(PYTHON)
 	@touch $(STAMP)
 
+$(SPARK_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra dev --extra spark --python $(PYTHON)
+	@touch $(SPARK_STAMP) $(STAMP)
+
 install: $(STAMP) ## Create .venv with the locked dependencies (uv sync --frozen)
+
+check-java: ## Check that Java 17+ (which Spark needs) is on PATH
+	@command -v java >/dev/null 2>&1 || { echo "Java not found: the Spark engine needs Java 17 (Debian/Ubuntu: apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
+
+install-spark: $(SPARK_STAMP) check-java ## Also install the Spark engine (dbt-spark[session], pyspark 4.1; needs Java 17)
 
 run: install ## Run the whole pipeline on the embedded synthetic bank (ACCOUNTS=4500 SEED=42)
 	$(BIN)/ledgerlab run --accounts $(ACCOUNTS) --seed $(SEED)
 
-test: install ## Run the full test suite (pytest, which also runs dbt build and its tests)
+test: install-spark ## Run the full test suite (pytest, which also runs dbt build and its tests, on DuckDB and Spark)
 	@# Both cores; a module's fixtures (e.g. the end-to-end run) are built once per file.
 	$(BIN)/pytest -n 2 --dist loadfile
 

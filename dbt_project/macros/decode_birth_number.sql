@@ -21,7 +21,7 @@
             when length({{ digits }}) = 6
                 then {{ ledgerlab.parse_yymmdd(
                     "substring(" ~ digits ~ ", 1, 2) || lpad(cast(case when " ~ month_raw ~ " > 50 then "
-                    ~ month_raw ~ " - 50 else " ~ month_raw ~ " end as varchar), 2, '0') || substring("
+                    ~ month_raw ~ " - 50 else " ~ month_raw ~ " end as " ~ ledgerlab.type_text() ~ "), 2, '0') || substring("
                     ~ digits ~ ", 5, 2)"
                 ) }}
         end

@@ -27,3 +27,27 @@
         || sha256(unhex({{ ledgerlab._xor_hex_block(key_block, '36') }} || hex({{ message }})))
     ))
 {%- endmacro %}
+
+{#-
+    Spark has sha2 but no hmac function either: the same construction, with
+    the xor on the key's hex text 4 bytes at a time, as bigint.
+-#}
+{% macro spark__hmac_sha256(key_hex, message) -%}
+    {%- set key_block = "rpad(lower(case when length(" ~ key_hex ~ ") > 128 then sha2(unhex(" ~ key_hex
+        ~ "), 256) else " ~ key_hex ~ " end), 128, '0')" -%}
+    sha2(unhex(
+        {{ ledgerlab.spark__xor_hex_block(key_block, '5c') }}
+        || sha2(unhex({{ ledgerlab.spark__xor_hex_block(key_block, '36') }} || hex({{ message }})), 256)
+    ), 256)
+{%- endmacro %}
+
+{#- xor a 128-hex-digit (64-byte) block with one repeated byte, as hex text (Spark). -#}
+{% macro spark__xor_hex_block(hex_block, pad_byte) -%}
+    concat(
+    {%- for chunk in range(16) %}
+        lpad(lower(conv(cast(
+            cast(conv(substring({{ hex_block }}, {{ chunk * 8 + 1 }}, 8), 16, 10) as bigint)
+            ^ {{ (pad_byte * 4) | int(base=16) }} as string), 10, 16)), 8, '0'){% if not loop.last %},{% endif %}
+    {%- endfor %}
+    )
+{%- endmacro %}

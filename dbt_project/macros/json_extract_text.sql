@@ -32,3 +32,19 @@
     {%- endfor -%}
     ])
 {%- endmacro %}
+
+{% macro spark__json_extract_text(column, path) -%}
+    get_json_object({{ column }}, '{{ path }}')
+{%- endmacro %}
+
+{#-
+    Spark arrays are indexed from 0 where models index the list from 1
+    (`fields[1]` is the first path): a NULL at index 0 keeps that meaning.
+-#}
+{% macro spark__json_extract_texts(column, paths) -%}
+    array(cast(null as string),
+    {%- for path in paths %}
+        {{ ledgerlab.json_extract_text(column, path) }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    )
+{%- endmacro %}

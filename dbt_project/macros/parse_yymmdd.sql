@@ -27,3 +27,11 @@
             then cast(try_strptime('19' || left(trim({{ column }}), 6), '%Y%m%d') as date)
     end
 {%- endmacro %}
+
+{#- Spark: an impossible date (930230) gives NULL through try_to_timestamp. -#}
+{% macro spark__parse_yymmdd(column) -%}
+    case
+        when trim({{ column }}) rlike '^[0-9]{6}( 00:00:00)?$'
+            then cast(try_to_timestamp('19' || left(trim({{ column }}), 6), 'yyyyMMdd') as date)
+    end
+{%- endmacro %}

@@ -8,6 +8,6 @@
     {%- set key_literal = "'" ~ (ledgerlab.pseudonym_key() | replace("'", "''")) ~ "'" -%}
     case
         when {{ column }} is not null
-            then {{ ledgerlab.hmac_sha256("hex(" ~ key_literal ~ ")", "cast(" ~ column ~ " as varchar)") }}
+            then {{ ledgerlab.hmac_sha256("hex(" ~ key_literal ~ ")", "cast(" ~ column ~ " as " ~ ledgerlab.type_text() ~ ")") }}
     end
 {%- endmacro %}

@@ -27,3 +27,13 @@
     {%- endfor %}
     )) as varchar)
 {%- endmacro %}
+
+{#- Spark's to_json drops NULL fields unless told not to; DuckDB keeps them as null. -#}
+{% macro spark__raw_record_json(columns, replacements={}) -%}
+    to_json(named_struct(
+    {%- for column in columns %}
+        '{{ column }}', {{ replacements.get(column, adapter.quote(column)) }}
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+    ), map('ignoreNullFields', 'false'))
+{%- endmacro %}

@@ -10,3 +10,8 @@
 {% macro duckdb__safe_cast(expression, data_type) -%}
     try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
+
+{#- Spark 3.2+: try_cast whatever the ANSI setting (dbt-spark turns ANSI off; a cluster may not). -#}
+{% macro spark__safe_cast(expression, data_type) -%}
+    try_cast({{ expression }} as {{ data_type }})
+{%- endmacro %}

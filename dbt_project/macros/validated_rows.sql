@@ -21,6 +21,11 @@
     is the parent's validated model (int_<entity>s_validated).
 -#}
 {% macro validated_rows(staging_model, foreign_keys=[]) -%}
+    {{ return(adapter.dispatch('validated_rows', 'ledgerlab')(staging_model, foreign_keys)) }}
+{%- endmacro %}
+
+{#- DuckDB (and the default); Spark's variant is in validated_rows__spark.sql. -#}
+{% macro default__validated_rows(staging_model, foreign_keys=[]) -%}
 with
 
 -- read three times below: NOT MATERIALIZED keeps DuckDB from buffering every staged row

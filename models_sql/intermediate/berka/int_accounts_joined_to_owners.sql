@@ -34,7 +34,7 @@ dispositions_counted as (
 
 ),
 
-owners as (
+owner_dispositions_ranked as (
 
     select
         dispositions.account_id,
@@ -42,13 +42,28 @@ owners as (
         dispositions.client_key as owner_client_key,
         clients.gender as owner_gender,
         clients.birth_date as owner_birth_date,
-        clients.district_id as owner_district_id
+        clients.district_id as owner_district_id,
+        row_number() over (partition by dispositions.account_id order by dispositions.disp_id) as owner_rank
     from dispositions
     left join clients
         on dispositions.client_key = clients.client_key
     where dispositions.disposition_type = 'OWNER'
+
+),
+
+owners as (
+
     -- one owner per account; should the data hold two, keep the first disposition
-    qualify row_number() over (partition by dispositions.account_id order by dispositions.disp_id) = 1
+    -- (a filter on the ranked rows, not QUALIFY: Spark SQL has no QUALIFY)
+    select
+        account_id,
+        owner_disp_id,
+        owner_client_key,
+        owner_gender,
+        owner_birth_date,
+        owner_district_id
+    from owner_dispositions_ranked
+    where owner_rank = 1
 
 ),
 

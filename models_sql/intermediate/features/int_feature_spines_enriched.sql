@@ -78,13 +78,13 @@ history_summarised as (
         stddev_samp(balance_after) as std_balance,
         min(balance_after) as min_balance,
         -- the balance after the last transaction (file order breaks same-day ties)
-        max_by(balance_after, epoch(trans_date) * 1000000 + _source_line) as last_balance,
+        max_by(balance_after, {{ epoch_seconds('trans_date') }} * 1000000 + _source_line) as last_balance,
         count(*) filter (where balance_after < 0) as n_negative_balance,
         count(*) filter (where payment_purpose = 'penalty_interest') as n_penalty_interest,
         coalesce(sum(amount) filter (
             where direction = 'credit' and trans_date >= as_of_date - interval 3 month
         ), 0) as inflow_last_3m,
-        max(as_of_date) - max(trans_date) as days_since_last_transaction
+        {{ days_between('max(trans_date)', 'max(as_of_date)') }} as days_since_last_transaction
     from transactions_before
     group by spine_type, spine_key
 
@@ -133,9 +133,8 @@ events_summarised as (
         count(*) filter (
             where events.event_type = 'password_reset' and events.event_date >= spines.as_of_date - 180
         ) as password_resets_last_180d,
-        max(spines.as_of_date) - max(events.event_date) filter (
-            where events.event_type = 'login'
-        ) as days_since_last_login
+        {{ days_between("max(events.event_date) filter (where events.event_type = 'login')",
+            'max(spines.as_of_date)') }} as days_since_last_login
     from spines
     inner join events
         on
@@ -191,7 +190,7 @@ final as (
 
         -- account
         accounts.statement_frequency,
-        spines.as_of_date - accounts.opened_date as account_age_days,
+        {{ days_between('accounts.opened_date', 'spines.as_of_date') }} as account_age_days,
         accounts.n_dispositions,
         coalesce(cards_before.has_card, false) as has_card,
 

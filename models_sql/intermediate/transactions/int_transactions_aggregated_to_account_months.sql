@@ -38,9 +38,9 @@ aggregated as (
         count(*) as n_transactions,
 
         -- balances: file order breaks same-day ties
-        min_by(balance_after - signed_amount, epoch(trans_date) * 1000000 + _source_line)
+        min_by(balance_after - signed_amount, {{ epoch_seconds('trans_date') }} * 1000000 + _source_line)
             as balance_before_first,
-        max_by(balance_after, epoch(trans_date) * 1000000 + _source_line) as balance_after_last,
+        max_by(balance_after, {{ epoch_seconds('trans_date') }} * 1000000 + _source_line) as balance_after_last,
         min(balance_after) as min_balance,
 
         -- inflows

@@ -29,10 +29,7 @@ account_months as (
         account_spans.account_id,
         cast(month_start as date) as month_start
     from account_spans
-    cross join lateral (
-        select unnest(generate_series(account_spans.first_month, account_spans.last_month, interval 1 month))
-            as month_start
-    )
+    cross join lateral {{ month_starts('account_spans.first_month', 'account_spans.last_month') }}
 
 ),
 
@@ -44,7 +41,7 @@ months_filled as (
         coalesce(months_with_activity.n_transactions, 0) as n_transactions,
         months_with_activity.balance_before_first,
         -- carry the last known closing balance through months without transactions
-        last_value(months_with_activity.balance_after_last ignore nulls) over (
+        {{ last_value_ignore_nulls('months_with_activity.balance_after_last') }} over (
             partition by account_months.account_id order by account_months.month_start
             rows between unbounded preceding and current row
         ) as closing_balance,

@@ -1,20 +1,16 @@
 {#-
     Incremental by date: a run reloads the transactions dated from the
     latest date already loaded minus `var('transactions_lookback_days')`
-    (delete+insert on trans_id), so late corrections within the window are
-    picked up. A changed history older than that needs --full-refresh.
+    (delete+insert on trans_id; on Spark, whole months: insert_overwrite), so
+    late corrections within the window are picked up. A changed history older than that needs --full-refresh.
 -#}
 {{ config(
     materialized='incremental',
-    unique_key='trans_id',
-    incremental_strategy='delete+insert',
     on_schema_change='fail',
+    **ledgerlab.incremental_by_date_config('trans_id', 'trans_month'),
 ) }}
 
-{%- set reload_from -%}
-select coalesce(max(trans_date), date '1900-01-01') - to_days({{ var('transactions_lookback_days') }})
-from {{ this }}
-{%- endset %}
+{%- set reload_from = ledgerlab.incremental_reload_from('trans_date', var('transactions_lookback_days')) %}
 
 with
 

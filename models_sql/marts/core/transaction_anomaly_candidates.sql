@@ -113,9 +113,8 @@ gaps_measured as (
         account_id,
         trans_id,
         trans_date,
-        trans_date - lag(trans_date) over (
-            partition by account_id order by trans_date, _source_line
-        ) as days_since_previous
+        {{ days_between('lag(trans_date) over (partition by account_id order by trans_date, _source_line)',
+            'trans_date') }} as days_since_previous
     from transactions
 
 ),
@@ -137,20 +136,32 @@ dormancy_flagged as (
 ),
 
 -- new-counterparty burst rule
-first_payments_to_counterparty as (
+payments_to_counterparty_ranked as (
 
     select
         account_id,
         trans_id,
         trans_date,
-        _source_line
-    from transactions
-    where direction = 'debit' and counterparty_account is not null
-    qualify
+        _source_line,
         row_number() over (
             partition by account_id, counterparty_bank, counterparty_account
             order by trans_date, _source_line
-        ) = 1
+        ) as payment_rank
+    from transactions
+    where direction = 'debit' and counterparty_account is not null
+
+),
+
+first_payments_to_counterparty as (
+
+    -- a filter on the ranked rows, not QUALIFY: Spark SQL has no QUALIFY
+    select
+        account_id,
+        trans_id,
+        trans_date,
+        _source_line
+    from payments_to_counterparty_ranked
+    where payment_rank = 1
 
 ),
 
@@ -163,7 +174,7 @@ bursts_counted as (
         count(*) over (
             partition by first_payments.account_id
             -- days since 1900 as an integer: a plain numeric range frame
-            order by first_payments.trans_date - date '1900-01-01'
+            order by {{ days_between("date '1900-01-01'", 'first_payments.trans_date') }}
             range between {{ var('anomaly_burst_window_days') - 1 }} preceding and current row
         ) as new_counterparties_in_window
     from first_payments_to_counterparty as first_payments
@@ -206,7 +217,7 @@ final as (
 
     select
         -- ids
-        md5(concat_ws('|', account_id, rule, event_date, coalesce(cast(trans_id as varchar), '')))
+        md5(concat_ws('|', account_id, rule, event_date, coalesce(cast(trans_id as {{ type_text() }}), '')))
             as anomaly_candidate_id,
         account_id,
         trans_id,

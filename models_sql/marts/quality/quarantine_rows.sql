@@ -15,7 +15,7 @@ with
         '{{ source_table }}' as source_table,
         _source_file as source_file,
         _source_line as source_line,
-        unnest(string_split(quarantine_reason, ',')) as reason,
+        {{ split_to_rows('quarantine_reason', ',') }} as reason,
         quarantine_action as action,
         raw_record,
         parent_key,
@@ -34,10 +34,10 @@ unparseable_lines as (
         'unparseable_line' as reason,
         'rejected' as action,
         {{ raw_record_json(['raw_line', 'error_type'], {'raw_line':
-            "case when source_table = 'client' then regexp_replace(raw_line, '[0-9]{6}', '<removed>', 'g')"
-            ~ " else raw_line end"}) }} as raw_record,
-        cast(null as varchar) as parent_key,
-        cast(null as varchar) as parent_reason
+            "case when source_table = 'client' then "
+            ~ regexp_replace_all('raw_line', "'[0-9]{6}'", "'<removed>'") ~ " else raw_line end"}) }} as raw_record,
+        cast(null as {{ type_text() }}) as parent_key,
+        cast(null as {{ type_text() }}) as parent_reason
     from {{ source('ingestion', '_rejected_lines') }}
 
 ),

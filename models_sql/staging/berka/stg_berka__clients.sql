@@ -30,7 +30,7 @@ decoded as (
             ['date_after_end', is_after_data_end(decode_birth_number('birth_number', 'birth_date'))],
             ['oversized_field', is_oversized_field('client', ['client_id', 'birth_number', 'district_id'])],
         ]) }} as rejection_reasons,
-        cast(null as varchar) as repair_reasons,
+        cast(null as {{ type_text() }}) as repair_reasons,
         {{ row_fingerprint(['client_id', 'birth_number', 'district_id']) }} as row_fingerprint,
         {{ raw_record_json(['client_id', 'district_id'],
             {'client_id': pseudonymize(parse_id('client_id'))}) }} as raw_record,

@@ -120,10 +120,10 @@ decoded as (
         md5(raw_line) as row_fingerprint,
         -- the raw line with its client id replaced by the pseudonym
         {{ raw_record_json(['raw_line'], {'raw_line':
-            "case when is_json_object and client_id_text is not null then cast(json_merge_patch(raw_line, "
-            ~ "json_object('client_id', " ~ pseudonymize(parse_id('client_id_text')) ~ ")) as varchar) "
-            ~ "else regexp_replace(raw_line, '(\"client_id\"\\s*:\\s*)(\"[^\"]*\"|[0-9]+)', "
-            ~ "'\\1\"<removed>\"') end"}) }} as raw_record,
+            "case when is_json_object and client_id_text is not null then "
+            ~ json_set_key('raw_line', 'client_id', pseudonymize(parse_id('client_id_text')))
+            ~ " else " ~ regexp_replace_all('raw_line', "'(\"client_id\"\\s*:\\s*)(\"[^\"]*\"|[0-9]+)'",
+                "'\\1\"<removed>\"'") ~ " end"}) }} as raw_record,
 
         -- lineage
         _source_file,

@@ -88,7 +88,7 @@ decoded as (
                 ~ " or " ~ is_implausible('taiwan_credit_card')],
             ['oversized_field', is_oversized_field('taiwan_credit_card', raw_columns)],
         ]) }} as rejection_reasons,
-        cast(null as varchar) as repair_reasons,
+        cast(null as {{ type_text() }}) as repair_reasons,
         {{ row_fingerprint(raw_columns) }} as row_fingerprint,
         {{ raw_record_json(raw_columns) }} as raw_record,
 

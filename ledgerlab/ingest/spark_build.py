@@ -1,0 +1,44 @@
+"""Ingest a raw folder with Spark and run ``dbt build --target spark``, in one session.
+
+``python -m ledgerlab.ingest.spark_build RAW_DIR`` (``LEDGERLAB_SPARK_DIR``
+says where the tables go). dbt runs in this process, so dbt-spark's session
+method gets the session the ingest started: one JVM, one metastore.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ledgerlab.core import config
+from ledgerlab.core import spark as spark_engine
+from ledgerlab.ingest import spark as spark_ingest
+
+
+def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
+    import os
+
+    for key, value in spark_engine.environment().items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    spark = spark_engine.session()
+    started = time.perf_counter()
+    spark_ingest.ingest(raw_dir, spark=spark)
+    ingested = time.perf_counter()
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke([
+        "--no-use-colors", "build", "--target", "spark",
+        "--project-dir", str(config.REPO_ROOT), "--profiles-dir", str(config.REPO_ROOT),
+        *(dbt_args or []),
+    ])
+    built = time.perf_counter()
+    print(f"spark ingest {ingested - started:.1f} s, dbt build {built - ingested:.1f} s", flush=True)
+    spark.stop()
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(build(Path(sys.argv[1]), sys.argv[2:]))

@@ -1,0 +1,256 @@
+"""The Spark engine: its settings, Spark ingest, and parity with DuckDB.
+
+Every Spark test lives in this one file, so that pytest-xdist (``--dist
+loadfile``) runs them one after another in one worker: the machine has two
+cores, and one Spark at a time. The parity build runs in a child process
+with its own session (ingest and dbt share it there). Without pyspark or
+Java they skip, except on CI (``CI`` set), where the Spark engine is part of
+the contract and a missing install is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import yaml
+
+from ledgerlab.core import config
+from ledgerlab.engines import parity
+from ledgerlab.core import spark as spark_engine
+
+PARITY_ACCOUNTS = 300
+PARITY_SEED = 7
+
+
+def _spark_or_skip() -> None:
+    try:
+        spark_engine.check_available()
+    except spark_engine.SparkUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Spark tests: {exc}")
+        pytest.skip(str(exc))
+
+
+def test_session_settings_match_the_dbt_profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """ledgerlab's session and dbt-spark's must be one configuration (whichever starts first wins)."""
+    import jinja2
+
+    monkeypatch.setenv("LEDGERLAB_SPARK_DIR", str(tmp_path))
+    monkeypatch.setenv("LEDGERLAB_SPARK_DRIVER_MEMORY", "3g")
+    profile = yaml.safe_load((config.REPO_ROOT / "profiles.yml").read_text())["ledgerlab"]["outputs"]["spark"]
+
+    def env_var(name: str, default: str | None = None) -> str:
+        return os.environ.get(name, default)
+
+    rendered = {
+        key: jinja2.Template(str(value)).render(env_var=env_var)
+        for key, value in profile["server_side_parameters"].items()
+    }
+    ours = spark_engine.settings(tmp_path)
+    ours.pop("spark.sql.ansi.enabled")  # dbt-spark adds it to every session itself
+    assert rendered == ours
+    assert ours["spark.driver.memory"] == "3g"
+    assert ours["spark.sql.warehouse.dir"] == f"{tmp_path}/warehouse"
+    assert profile["method"] == "session"
+
+
+def test_missing_java_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyspark")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(spark_engine.SparkUnavailable, match="apt-get install openjdk-17-jre-headless"):
+        spark_engine.check_available()
+
+
+@pytest.fixture(scope="module")
+def spark_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("spark")
+
+
+@pytest.fixture(scope="module")
+def spark(spark_dir: Path):
+    """One Spark session for the whole file (dbt-spark's session method reuses it)."""
+    _spark_or_skip()
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in spark_engine.environment(spark_dir).items():
+            mp.setenv(key, value)
+        session = spark_engine.session(spark_dir)
+        yield session
+        session.stop()
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_spark_ingest_keeps_lines_lineage_and_rejects(spark, tmp_path: Path) -> None:
+    """Physical line numbers across splits, '' vs NULL, rejected lines kept with their line."""
+    from ledgerlab.ingest import spark as spark_ingest
+
+    lines = spark_ingest.numbered_lines
+    # a file read in several splits: numbering continues across them
+    big = tmp_path / "big.txt"
+    _write(big, [f"line {i}" for i in range(1, 20001)])
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "16384")
+    try:
+        numbered = lines(spark, big).collect()
+        splits = spark.read.text(str(big)).rdd.getNumPartitions()
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    assert splits > 3
+    assert sorted((r["_source_line"], r["value"]) for r in numbered) == [(i, f"line {i}") for i in range(1, 20001)]
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    from ledgerlab.core.sources import catalog
+
+    BERKA_SOURCES = [s for s in catalog() if s.source == "berka"]
+
+    headers = {s.table: s.columns for s in BERKA_SOURCES}
+    for source in BERKA_SOURCES:
+        header = ";".join(f'"{c}"' for c in headers[source.table])
+        rows = {
+            "trans": ['1;1;930101;"PRIJEM";"VKLAD";700.00;700.00;"";;',
+                      '2;1;930101;"PRIJEM"',  # line 3: too few columns
+                      '3;1;930102;"VYDAJ";"VYBER";100.00;600.00;"SIPO";;'],
+        }.get(source.table, [";".join("1" for _ in headers[source.table])])
+        _write(raw / source.files[0], [header, *rows])
+    result = spark_ingest.ingest(raw, spark=spark)
+    trans = next(t for t in result.tables if t.table == "trans")
+    assert (trans.rows, trans.rejected_lines) == (2, 1)
+    got = spark.sql("select trans_id, k_symbol, bank, _source_file, _source_line from raw.trans order by 1").collect()
+    assert [tuple(r) for r in got] == [("1", "", None, "trans.asc", 2), ("3", "SIPO", None, "trans.asc", 4)]
+    rejected = spark.sql("select source_table, line, raw_line from raw._rejected_lines").collect()
+    assert [tuple(r) for r in rejected] == [("trans", 3, '2;1;930101;"PRIJEM"')]
+    manifest = {r["table_name"]: (r["rows_loaded"], r["rejected_lines"], r["present"])
+                for r in spark.table("raw._ingest_manifest").collect()}
+    assert manifest["trans"] == (2, 1, True)
+    assert manifest["digital_events"] == (0, 0, False)
+
+
+def test_spark_ingest_names_a_bad_header(spark, tmp_path: Path) -> None:
+    from ledgerlab.ingest import spark as spark_ingest
+    from ledgerlab.ingest import IngestError
+    from ledgerlab.core.sources import catalog
+
+    BERKA_SOURCES = [s for s in catalog() if s.source == "berka"]
+
+    for source in BERKA_SOURCES:
+        _write(tmp_path / source.files[0], [";".join(source.columns), ";".join("1" for _ in source.columns)])
+    _write(tmp_path / "loan.asc", ["loan_id;account_id;when", "1;1;930101"])
+    with pytest.raises(IngestError, match=r"loan\.asc: line 1 header .* does not match"):
+        spark_ingest.ingest(tmp_path, spark=spark)
+
+
+@pytest.fixture(scope="module")
+def parity_bank(tmp_path_factory) -> Path:
+    from ledgerlab.generator import generate
+
+    out = tmp_path_factory.mktemp("parity_bank")
+    generate(out, accounts=PARITY_ACCOUNTS, seed=PARITY_SEED)
+    return out
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(parity_bank: Path, tmp_path_factory) -> Path:
+    """The bank built on DuckDB (dbt build: models and every test)."""
+    import subprocess
+    import sys
+
+    from ledgerlab.ingest import ingest
+
+    root = tmp_path_factory.mktemp("parity_duckdb")
+    warehouse = root / "ledgerlab.duckdb"
+    ingest(parity_bank, warehouse_path=warehouse)
+    env = dict(os.environ, LEDGERLAB_WAREHOUSE=str(warehouse), DBT_TARGET_PATH=str(root / "target"),
+               DBT_LOG_PATH=str(root / "logs"), DBT_PROFILES_DIR=str(config.REPO_ROOT),
+               DBT_PROJECT_DIR=str(config.REPO_ROOT), DO_NOT_TRACK="1")
+    dbt = str(Path(sys.executable).parent / "dbt")
+    process = subprocess.run([dbt, "--no-use-colors", "build"], cwd=config.REPO_ROOT, env=env,
+                             capture_output=True, text=True)
+    assert process.returncode == 0, process.stdout[-6000:]
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def spark_build(spark, parity_bank: Path, tmp_path_factory) -> Path:
+    """The same bank ingested by Spark and built by dbt-spark (models, data and unit tests).
+
+    In a child process: pytest imports tests/dbt as a package named ``dbt``,
+    which hides dbt itself here. The file's own session is stopped first (one
+    Spark at a time on two cores). Returns the Spark warehouse folder.
+    """
+    import subprocess
+    import sys
+
+    spark.stop()
+    root = tmp_path_factory.mktemp("parity_spark")
+    env = dict(os.environ, LEDGERLAB_SPARK_DIR=str(root), DBT_LOG_PATH=str(root / "logs"),
+               DBT_TARGET_PATH=str(root / "target"))
+    process = subprocess.run([sys.executable, "-m", "ledgerlab.ingest.spark_build", str(parity_bank)],
+                             cwd=config.REPO_ROOT, env=env, capture_output=True, text=True)
+    assert process.returncode == 0, process.stdout[-6000:] + process.stderr[-3000:]
+    return root / "warehouse"
+
+
+def _spark_table(warehouse: Path, database: str, table: str, like: pl.DataFrame | None = None) -> pl.DataFrame:
+    """A Spark table read from its Parquet files (partition columns from the folder names)."""
+    folder = warehouse / f"{database}.db" / table
+    frame = pl.read_parquet(f"{folder}/**/*.parquet", hive_partitioning=True)
+    if like is not None:  # partition values come back as text or inferred types
+        frame = frame.with_columns(
+            pl.col(c).cast(pl.Utf8).str.to_date() if like.schema[c] == pl.Date else pl.col(c).cast(like.schema[c])
+            for c in frame.columns if c in like.columns and frame.schema[c] != like.schema[c]
+            and frame.schema[c] in (pl.Utf8, pl.Date)
+        )
+    return frame
+
+
+def _duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()]
+        tables = {}
+        for name in names:
+            arrow = con.sql(f"select * from marts.{name}").arrow()
+            tables[name] = pl.from_arrow(arrow.read_all() if hasattr(arrow, "read_all") else arrow)
+        return tables
+
+
+def test_every_mart_and_the_quarantine_are_equal_on_both_engines(duckdb_build, spark_build) -> None:
+    duck = _duckdb_tables(duckdb_build)
+    spark_names = sorted(p.name for p in (spark_build / "marts.db").iterdir() if p.is_dir())
+    assert sorted(duck) == spark_names
+    assert "quarantine_rows" in duck and "fct_transactions" in duck
+    assert duck["fct_transactions"].height > 10_000 and duck["quarantine_rows"].height > 100
+    diffs = []
+    for name, frame in duck.items():
+        diff = parity.compare(name, frame, _spark_table(spark_build, "marts", name, like=frame))
+        if not diff.equal:
+            diffs.append(diff.describe("duckdb", "spark"))
+    assert not diffs, "\n\n".join(diffs)
+
+
+def test_pseudonyms_are_equal_on_both_engines(duckdb_build, spark_build) -> None:
+    """HMAC-SHA256 in SQL: the same client keys on both engines, and Python's hmac agrees."""
+    import hashlib
+    import hmac
+
+    query = ("select s._source_line, s.client_key, trim(r.client_id) from staging.stg_berka__clients as s "
+             "join raw.client as r on r._source_line = s._source_line where s.client_key is not null")
+    with duckdb.connect(str(duckdb_build), read_only=True) as con:
+        duck = {line: (key, raw_id) for line, key, raw_id in con.execute(query).fetchall()}
+    staged = _spark_table(spark_build, "staging", "stg_berka__clients")
+    raw = _spark_table(spark_build, "raw", "client")
+    joined = staged.filter(pl.col("client_key").is_not_null()).join(raw, on="_source_line")
+    ours = {line: (key, raw_id.strip()) for line, key, raw_id in
+            joined.select("_source_line", "client_key", "client_id").iter_rows()}
+    assert len(duck) > 300 and duck == ours
+    key = config.pseudonym_key()[0].encode()
+    for client_key, raw_id in list(duck.values())[:20]:
+        assert client_key == hmac.new(key, str(int(raw_id)).encode(), hashlib.sha256).hexdigest()
