@@ -27,7 +27,7 @@ ACCOUNTS ?= 4500
 SEED ?= 42
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-spark check-java run test test-fast lint docs bench bench-smoke clean distclean
+.PHONY: help install install-spark check-java run test test-spark test-fast lint docs bench bench-smoke clean distclean
 
 help: ## List every target with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,9 +55,13 @@ install-spark: $(SPARK_STAMP) check-java ## Also install the Spark engine (dbt-s
 run: install ## Run the whole pipeline on the embedded synthetic bank (ACCOUNTS=4500 SEED=42)
 	$(BIN)/ledgerlab run --accounts $(ACCOUNTS) --seed $(SEED)
 
-test: install-spark ## Run the full test suite (pytest, which also runs dbt build and its tests, on DuckDB and Spark)
+test: install ## Run the full test suite (pytest, which also runs dbt build and its tests) on DuckDB
 	@# Both cores; a module's fixtures (e.g. the end-to-end run) are built once per file.
-	$(BIN)/pytest -n 2 --dist loadfile
+	@# The Spark tests (marked spark) take minutes on two cores: make test-spark runs them.
+	$(BIN)/pytest -n 2 --dist loadfile -m "not spark"
+
+test-spark: install-spark ## Run the Spark engine tests (Spark ingest, every mart equal on DuckDB and Spark)
+	$(BIN)/pytest -m spark
 
 test-fast: install ## Run the tests not marked slow
 	$(BIN)/pytest -m "not slow"

@@ -4,8 +4,10 @@ Every Spark test lives in this one file, so that pytest-xdist (``--dist
 loadfile``) runs them one after another in one worker: the machine has two
 cores, and one Spark at a time. The parity build runs in a child process
 with its own session (ingest and dbt share it there). Without pyspark or
-Java they skip, except on CI (``CI`` set), where the Spark engine is part of
-the contract and a missing install is a failure.
+Java they skip, except on CI (``CI`` set), where a missing install is a
+failure. They are marked ``spark``: `make test-spark` runs them (with the
+Spark extra installed); `make test` leaves them out while a Spark build of
+the parity bank takes minutes on two cores (docs/SCALE_OUT.md).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def test_session_settings_match_the_dbt_profile(monkeypatch: pytest.MonkeyPatch,
     assert profile["method"] == "session"
 
 
+@pytest.mark.spark
 def test_missing_java_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("pyspark")
     monkeypatch.setenv("PATH", "/nonexistent")
@@ -87,6 +90,7 @@ def _write(path: Path, lines: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+@pytest.mark.spark
 def test_spark_ingest_keeps_lines_lineage_and_rejects(spark, tmp_path: Path) -> None:
     """Physical line numbers across splits, '' vs NULL, rejected lines kept with their line."""
     from ledgerlab.ingest import spark as spark_ingest
@@ -132,6 +136,7 @@ def test_spark_ingest_keeps_lines_lineage_and_rejects(spark, tmp_path: Path) -> 
     assert manifest["digital_events"] == (0, 0, False)
 
 
+@pytest.mark.spark
 def test_spark_ingest_names_a_bad_header(spark, tmp_path: Path) -> None:
     from ledgerlab.ingest import spark as spark_ingest
     from ledgerlab.ingest import IngestError
@@ -222,6 +227,7 @@ def _duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
         return tables
 
 
+@pytest.mark.spark
 def test_every_mart_and_the_quarantine_are_equal_on_both_engines(duckdb_build, spark_build) -> None:
     duck = _duckdb_tables(duckdb_build)
     spark_names = sorted(p.name for p in (spark_build / "marts.db").iterdir() if p.is_dir())
@@ -236,6 +242,7 @@ def test_every_mart_and_the_quarantine_are_equal_on_both_engines(duckdb_build, s
     assert not diffs, "\n\n".join(diffs)
 
 
+@pytest.mark.spark
 def test_pseudonyms_are_equal_on_both_engines(duckdb_build, spark_build) -> None:
     """HMAC-SHA256 in SQL: the same client keys on both engines, and Python's hmac agrees."""
     import hashlib
