@@ -66,7 +66,9 @@ test-spark: install-spark ## Run the Spark engine tests (Spark ingest, every mar
 test-fast: install ## Run the tests not marked slow
 	$(BIN)/pytest -m "not slow"
 
-lint: install ## Lint the dbt SQL with sqlfluff (dbt templater, DuckDB dialect)
+lint: install ## Lint Python with ruff (rules in pyproject.toml) and the dbt SQL with sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	@# The dbt templater opens a connection: give it a scratch file, not the warehouse.
 	@mkdir -p build
 	LEDGERLAB_WAREHOUSE=build/lint.duckdb DBT_TARGET_PATH=build/lint_target \

@@ -56,8 +56,10 @@ class Comparison:
 
     def lines(self) -> list[str]:
         verdict = "same" if self.same else "DIFFERENT"
-        head = (f"{self.table}: {self.left} vs {self.right}: {verdict} "
-                f"({self.rows_left:,} vs {self.rows_right:,} rows, {len(self.compared_columns)} columns)")
+        head = (
+            f"{self.table}: {self.left} vs {self.right}: {verdict} "
+            f"({self.rows_left:,} vs {self.rows_right:,} rows, {len(self.compared_columns)} columns)"
+        )
         return [head, *(f"  - {p}" for p in self.problems[:20])]
 
 
@@ -129,14 +131,25 @@ def compare(table: str, left: pd.DataFrame, right: pd.DataFrame, left_name: str,
     return result
 
 
-def check(warehouse: Path, floor: Path, pandas_parquet: Path | None = None,
-          tables: tuple[str, ...] = ("loan_features", "fct_transactions", "account_monthly")) -> list[Comparison]:
+def check(
+    warehouse: Path,
+    floor: Path,
+    pandas_parquet: Path | None = None,
+    tables: tuple[str, ...] = ("loan_features", "fct_transactions", "account_monthly"),
+) -> list[Comparison]:
     out = []
     for table in tables:
         out.append(compare(table, read_table(warehouse, table), read_table(floor, table), "dbt", "floor"))
     if pandas_parquet is not None:
-        out.append(compare("loan_features", read_table(warehouse, "loan_features"),
-                           pd.read_parquet(pandas_parquet), "dbt", "pandas"))
+        out.append(
+            compare(
+                "loan_features",
+                read_table(warehouse, "loan_features"),
+                pd.read_parquet(pandas_parquet),
+                "dbt",
+                "pandas",
+            )
+        )
     return out
 
 

@@ -17,8 +17,18 @@ from ledgerlab.core import config, warehouse
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 DATA_END_DATE = "1998-12-31"  # dbt_project.yml vars.data_end_date
 
-_TRANS_COLUMNS = ("trans_id", "account_id", "date", "type", "operation", "amount", "balance", "k_symbol",
-                  "bank", "account")
+_TRANS_COLUMNS = (
+    "trans_id",
+    "account_id",
+    "date",
+    "type",
+    "operation",
+    "amount",
+    "balance",
+    "k_symbol",
+    "bank",
+    "account",
+)
 
 
 def _lit(value: str | Path) -> str:
@@ -27,15 +37,19 @@ def _lit(value: str | Path) -> str:
 
 def _trans_scan(path: Path) -> str:
     columns = ", ".join(f"'{c}': 'VARCHAR'" for c in _TRANS_COLUMNS)
-    return (f"read_csv('{_lit(path)}', delim=';', quote='\"', escape='\"', header=true, auto_detect=false, "
-            f"allow_quoted_nulls=false, ignore_errors=true, columns={{{columns}}})")
+    return (
+        f"read_csv('{_lit(path)}', delim=';', quote='\"', escape='\"', header=true, auto_detect=false, "
+        f"allow_quoted_nulls=false, ignore_errors=true, columns={{{columns}}})"
+    )
 
 
 def _events_scan(path: Path | None) -> str:
     if path is None:
         return "(select cast(null as varchar) as raw_line where false)"
-    return (f"read_csv('{_lit(path)}', delim=chr(31), quote='', escape='', header=false, auto_detect=false, "
-            "columns={'raw_line': 'VARCHAR'}, allow_quoted_nulls=false)")
+    return (
+        f"read_csv('{_lit(path)}', delim=chr(31), quote='', escape='', header=false, auto_detect=false, "
+        "columns={'raw_line': 'VARCHAR'}, allow_quoted_nulls=false)"
+    )
 
 
 def render(raw_dir: Path, trans_file: str = "trans.asc") -> str:
@@ -63,7 +77,7 @@ def _statement_label(sql: str) -> str:
     words = " ".join(" ".join(ln for ln in sql.splitlines() if not ln.strip().startswith("--")).split())
     for marker in ("table ", "view ", "macro ", "variable "):
         if marker in words[:80]:
-            return words[words.index(marker):].split(" as ")[0][:60]
+            return words[words.index(marker) :].split(" as ")[0][:60]
     return words[:60]
 
 
@@ -83,8 +97,10 @@ def run_floor(raw_dir: Path, db_path: Path, profile: bool = False) -> dict[str, 
                 print(f"  {time.perf_counter() - t0:8.2f} s  {_statement_label(statement.query)}", flush=True)
         else:
             con.execute(render(raw_dir))
-        rows = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
-                for t in ("fct_transactions", "account_monthly", "loan_features")}
+        rows = {
+            t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
+            for t in ("fct_transactions", "account_monthly", "loan_features")
+        }
     finally:
         con.close()
     return {"seconds": time.perf_counter() - started, **rows}

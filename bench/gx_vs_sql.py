@@ -27,7 +27,7 @@ import os
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -39,6 +39,7 @@ SAMPLE = 10
 
 
 # --- the warehouse ---------------------------------------------------------------------------
+
 
 def build_warehouse(workdir: Path, accounts: int, seed: int) -> Path:
     """Generate → ingest → dbt run into workdir (reused when already built)."""
@@ -63,6 +64,7 @@ def build_warehouse(workdir: Path, accounts: int, seed: int) -> Path:
 
 
 # --- the checks as plain SQL -------------------------------------------------------------------
+
 
 def _literal(value) -> str:
     if isinstance(value, bool):
@@ -101,9 +103,13 @@ def run_check_sql(con: duckdb.DuckDBPyConnection, schema: str, table: str, expec
         con.execute(f"select * from ({query}) as q limit {SAMPLE}").fetchall()
         return count == 0
     if kind == "ExpectTableColumnsToMatchSet":
-        columns = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-            [schema, table]).fetchall()}
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+        }
         wanted = set(expectation.column_set)
         return columns == wanted if expectation.exact_match else wanted <= columns
     if kind == "ExpectTableRowCountToBeBetween":
@@ -174,6 +180,7 @@ def run_plain_sql(warehouse_path: Path, planned) -> tuple[float, dict[tuple[str,
 
 # --- the benchmark -----------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warehouse", type=Path, help="an existing warehouse (default: build one)")
@@ -236,9 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     gx_validation_s = best.seconds["gx"]
     gx_total_s = best.seconds["total"] + gx_import_s
     result = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} · {platform.processor() or platform.machine()} · "
-                   f"{os.cpu_count()} cores · DuckDB threads {config.DUCKDB_THREADS}",
+        f"{os.cpu_count()} cores · DuckDB threads {config.DUCKDB_THREADS}",
         "python": sys.version.split()[0],
         "command": "python -m bench.gx_vs_sql " + " ".join(argv if argv is not None else sys.argv[1:]),
         "accounts": args.accounts if args.warehouse is None else None,
@@ -269,8 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warehouse {warehouse_path}: {n_trans:,} raw transactions, {len(planned)} suites, {n_checks} checks")
     print(f"  GX import (once per process)        {gx_import_s:8.1f} s")
     print(f"  GX processes                        {jobs:8d}     helpers warm after {result['gx_helper_start_s']:.1f} s")
-    print(f"  GX validation (context+checkpoint)  {gx_validation_s:8.1f} s   runs: "
-          + ", ".join(f"{s:.1f}" for s in result["gx_validation_runs_s"]))
+    print(
+        f"  GX validation (context+checkpoint)  {gx_validation_s:8.1f} s   runs: "
+        + ", ".join(f"{s:.1f}" for s in result["gx_validation_runs_s"])
+    )
     print(f"  rest of validate (reports, history) {result['gx_rest_of_validate_s']:8.1f} s")
     print(f"  plain SQL, same checks              {sql_s:8.1f} s   runs: " + ", ".join(f"{s:.1f}" for s in sql_times))
     print(f"  ratio GX validation / SQL           {result['ratio_validation']:8.2f} x   (goal <= 2x)")

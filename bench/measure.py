@@ -69,7 +69,7 @@ def _children_map() -> dict[int, list[int]]:
         except OSError:
             continue
         # the command name may hold spaces and parentheses: fields start after the last ')'
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         tree.setdefault(int(fields[1]), []).append(int(entry.name))
     return tree
 
@@ -114,7 +114,11 @@ def run_measured(
     log_fh = open(log_path, "wb") if log_path else subprocess.DEVNULL
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        command, env=env, cwd=cwd, stdout=log_fh, stderr=subprocess.STDOUT,
+        command,
+        env=env,
+        cwd=cwd,
+        stdout=log_fh,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: a cap kills the whole tree
         preexec_fn=_prefer_oom_kill,
     )
@@ -128,7 +132,9 @@ def run_measured(
             peak["tree"] = max(peak["tree"], rss)
             elapsed = time.perf_counter() - t0
             if mem_cap_gb is not None and rss > mem_cap_gb * 1e9 and not capped:
-                capped["why"] = f"memory cap: process tree RSS {rss / 1e9:.1f} GB > {mem_cap_gb} GB after {elapsed:.0f} s"
+                capped["why"] = (
+                    f"memory cap: process tree RSS {rss / 1e9:.1f} GB > {mem_cap_gb} GB after {elapsed:.0f} s"
+                )
             if time_cap_s is not None and elapsed > time_cap_s and not capped:
                 capped["why"] = f"time cap: still running after {time_cap_s:.0f} s (RSS {rss / 1e9:.1f} GB)"
             if capped:

@@ -40,8 +40,12 @@ def fit_loan_default(loan_features: pd.DataFrame | pl.DataFrame) -> dict[str, fl
     y = frame.get_column(task.target).cast(pl.Int8).to_numpy().astype(int)
     model = build_pipeline(task, candidate).fit(x, y)
     p = model.predict_proba(x)[:, 1]
-    return {"fit_seconds": time.perf_counter() - started, "fit_rows": int(len(y)),
-            "fit_positives": int(y.sum()), "train_mean_score": float(np.mean(p))}
+    return {
+        "fit_seconds": time.perf_counter() - started,
+        "fit_rows": int(len(y)),
+        "fit_positives": int(y.sum()),
+        "train_mean_score": float(np.mean(p)),
+    }
 
 
 def read_loan_features(warehouse: Path) -> pl.DataFrame:

@@ -11,8 +11,22 @@ import math
 from html import escape
 from pathlib import Path
 
-COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf", "#000000", "#aec7e8", "#ff9896", "#98df8a")
+COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#000000",
+    "#aec7e8",
+    "#ff9896",
+    "#98df8a",
+)
 PANEL_W, H = 520, 560
 LEFT, GAP, RIGHT, TOP, BOTTOM = 80, 90, 200, 60, 70
 
@@ -21,7 +35,7 @@ def _ticks(lo: float, hi: float) -> list[float]:
     out = []
     for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
         for m in (1, 2, 5):
-            v = m * 10 ** e
+            v = m * 10**e
             if lo <= v <= hi:
                 out.append(v)
     return out
@@ -61,7 +75,9 @@ def _panel(parts: list[str], x0: float, title: str, series: dict, colours: dict[
         return x0 + (math.log10(x) - math.log10(x_lo)) / (math.log10(x_hi) - math.log10(x_lo)) * PANEL_W
 
     def py(y: float) -> float:
-        return H - BOTTOM - (math.log10(y) - math.log10(y_lo)) / (math.log10(y_hi) - math.log10(y_lo)) * (H - TOP - BOTTOM)
+        return (
+            H - BOTTOM - (math.log10(y) - math.log10(y_lo)) / (math.log10(y_hi) - math.log10(y_lo)) * (H - TOP - BOTTOM)
+        )
 
     parts.append(f'<rect x="{x0}" y="{TOP}" width="{PANEL_W}" height="{H - TOP - BOTTOM}" fill="none" stroke="#444"/>')
     for t in _ticks(x_lo, x_hi):
@@ -71,8 +87,10 @@ def _panel(parts: list[str], x0: float, title: str, series: dict, colours: dict[
         parts.append(f'<line x1="{x0}" y1="{py(t):.1f}" x2="{x0 + PANEL_W}" y2="{py(t):.1f}" stroke="#eee"/>')
         parts.append(f'<text x="{x0 - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{_label(t)}</text>')
     parts.append(f'<text x="{x0 + PANEL_W / 2}" y="{H - 25}" text-anchor="middle">transactions (generated)</text>')
-    parts.append(f'<text x="{x0 - 55}" y="{(TOP + H - BOTTOM) / 2}" text-anchor="middle" '
-                 f'transform="rotate(-90 {x0 - 55} {(TOP + H - BOTTOM) / 2})">seconds (median of repeats)</text>')
+    parts.append(
+        f'<text x="{x0 - 55}" y="{(TOP + H - BOTTOM) / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 {x0 - 55} {(TOP + H - BOTTOM) / 2})">seconds (median of repeats)</text>'
+    )
     for stage, pts in sorted(series.items()):
         colour = colours[stage]
         pts = sorted(pts)
@@ -82,8 +100,9 @@ def _panel(parts: list[str], x0: float, title: str, series: dict, colours: dict[
             parts.append(f'<polyline points="{d}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for x, y, good in pts:
             fill = colour if good else "white"
-            parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="4" fill="{fill}" stroke="{colour}" '
-                         'stroke-width="2"/>')
+            parts.append(
+                f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="4" fill="{fill}" stroke="{colour}" stroke-width="2"/>'
+            )
 
 
 def write_svg(summary: dict, path: Path) -> Path:
@@ -92,10 +111,12 @@ def write_svg(summary: dict, path: Path) -> Path:
     stages = sorted(set(wall) | set(cpu))
     colours = {stage: COLOURS[i % len(COLOURS)] for i, stage in enumerate(stages)}
     width = LEFT + PANEL_W + GAP + PANEL_W + RIGHT
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{H}" font-family="sans-serif" '
-             'font-size="12"><rect width="100%" height="100%" fill="white"/>',
-             f'<text x="{LEFT}" y="24" font-size="15" font-weight="bold">ledgerlab benchmarks: time per stage vs '
-             'size (log-log; hollow = failed or capped)</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{H}" font-family="sans-serif" '
+        'font-size="12"><rect width="100%" height="100%" fill="white"/>',
+        f'<text x="{LEFT}" y="24" font-size="15" font-weight="bold">ledgerlab benchmarks: time per stage vs '
+        "size (log-log; hollow = failed or capped)</text>",
+    ]
     _panel(parts, LEFT, "wall time", wall, colours)
     _panel(parts, LEFT + PANEL_W + GAP, "CPU time (user + sys)", cpu, colours)
     lx = LEFT + 2 * PANEL_W + GAP + 15

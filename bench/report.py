@@ -24,8 +24,17 @@ from bench.plot import write_svg
 REPO = Path(__file__).resolve().parent.parent
 P1_SIZE, P1B_SIZE, P2_SIZE = 4_500, 45_000, 450_000
 E2E_STAGES = ("generate", "ingest", "dbt_build", "validate", "train", "score", "report")
-LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "polars", "pandas", "pyarrow",
-             "scikit-learn", "numpy")
+LIBRARIES = (
+    "duckdb",
+    "dbt-core",
+    "dbt-duckdb",
+    "great-expectations",
+    "polars",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "numpy",
+)
 
 
 def load_records(out: Path) -> list[dict]:
@@ -57,22 +66,27 @@ def summarise(records: list[dict]) -> dict[int, dict[str, dict]]:
             "run_id": run_id,
             "repeats": len(measured),
             "ok_repeats": len(ok),
-            "status": "ok" if ok and len(ok) == len(measured) else (
-                "skipped" if not measured else (measured[-1]["measurement"]["status"] if not ok else "partly_failed")),
+            "status": "ok"
+            if ok and len(ok) == len(measured)
+            else (
+                "skipped" if not measured else (measured[-1]["measurement"]["status"] if not ok else "partly_failed")
+            ),
             "recorded_at": recs[-1]["recorded_at"],
             "code": recs[-1]["code"],
         }
         if ok:
             ms = [r["measurement"] for r in ok]
-            summary.update({
-                "wall_s": _median([m["wall_s"] for m in ms]),
-                "cpu_s": _median([m["cpu_s"] for m in ms]),
-                "max_rss_gb": _median([m["max_rss_gb"] for m in ms]),
-                "tree_rss_gb": _median([m["tree_rss_gb"] for m in ms]),
-                "wall_s_all": [round(m["wall_s"], 2) for m in ms],
-                "cpu_s_all": [round(m["cpu_s"], 2) for m in ms],
-                "load_avg_median": _median([(m["load_before"] + m["load_after"]) / 2 for m in ms]),
-            })
+            summary.update(
+                {
+                    "wall_s": _median([m["wall_s"] for m in ms]),
+                    "cpu_s": _median([m["cpu_s"] for m in ms]),
+                    "max_rss_gb": _median([m["max_rss_gb"] for m in ms]),
+                    "tree_rss_gb": _median([m["tree_rss_gb"] for m in ms]),
+                    "wall_s_all": [round(m["wall_s"], 2) for m in ms],
+                    "cpu_s_all": [round(m["cpu_s"], 2) for m in ms],
+                    "load_avg_median": _median([(m["load_before"] + m["load_after"]) / 2 for m in ms]),
+                }
+            )
         failed = [r for r in measured if r["measurement"]["status"] != "ok"]
         if failed:
             m = failed[-1]["measurement"]
@@ -132,8 +146,9 @@ def _cpu(table: dict, size: int, stage: str) -> float | None:
     return s.get("cpu_s") if s and s.get("status") == "ok" else None
 
 
-def e2e(table: dict, size: int, measure=_wall, build_as_run_plus_test: bool = False
-        ) -> tuple[float | None, list[str], str]:
+def e2e(
+    table: dict, size: int, measure=_wall, build_as_run_plus_test: bool = False
+) -> tuple[float | None, list[str], str]:
     """Sum of the end-to-end stages; dbt build ≈ dbt run + dbt test when build was not measured
     (or when asked, so that two sizes are summed the same way)."""
     total, missing, how = 0.0, [], "generate + ingest + dbt build + validate + train + score + report"
@@ -151,7 +166,9 @@ def e2e(table: dict, size: int, measure=_wall, build_as_run_plus_test: bool = Fa
     return (None if missing else total), missing, how
 
 
-RUN_DEFINITION = "ledgerlab run --task loan_default (one process: generate → ingest → dbt build → validate → train → score → report)"
+RUN_DEFINITION = (
+    "ledgerlab run --task loan_default (one process: generate → ingest → dbt build → validate → train → score → report)"
+)
 
 
 def end_to_end(table: dict, size: int, measure=_wall) -> tuple[float | None, list[str], str]:
@@ -164,10 +181,19 @@ def end_to_end(table: dict, size: int, measure=_wall) -> tuple[float | None, lis
 
 PIPELINE_CODE = ("ledgerlab", "models_sql", "dbt_project", "ml", "expectations")
 STAGE_CODE = {  # the code a stage's time depends on
-    "ingest": ("ledgerlab",), "dbt_run": ("models_sql", "dbt_project"), "dbt_run_main": ("models_sql", "dbt_project"),
-    "dbt_build": ("models_sql", "dbt_project"), "dbt_test": ("models_sql", "dbt_project"),
-    "validate": ("expectations", "models_sql"), "train": ("ml",), "score": ("ml",), "fit": ("ml",),
-    "report": ("ledgerlab", "ml"), "floor": ("bench",), "pandas": ("bench", "ml"), "gx_vs_sql": ("expectations", "bench"),
+    "ingest": ("ledgerlab",),
+    "dbt_run": ("models_sql", "dbt_project"),
+    "dbt_run_main": ("models_sql", "dbt_project"),
+    "dbt_build": ("models_sql", "dbt_project"),
+    "dbt_test": ("models_sql", "dbt_project"),
+    "validate": ("expectations", "models_sql"),
+    "train": ("ml",),
+    "score": ("ml",),
+    "fit": ("ml",),
+    "report": ("ledgerlab", "ml"),
+    "floor": ("bench",),
+    "pandas": ("bench", "ml"),
+    "gx_vs_sql": ("expectations", "bench"),
 }
 
 
@@ -193,19 +219,30 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     run_steps = table.get(P1_SIZE, {}).get("run", {}).get("facts", {}).get("step_seconds", {})
     generate_s = run_steps.get("generate") if run_steps else _wall(table, P1_SIZE, "generate")
     stages_sum_s, _, stages_sum_how = e2e(table, P1_SIZE)
-    detail["p1"] = {"size": P1_SIZE, "definition": how, "target_s": 60, "missing_stages": missing,
-                    "cpu_s": end_to_end(table, P1_SIZE, _cpu)[0],
-                    "run_step_seconds": run_steps or None,
-                    "stages_sum_s": stages_sum_s,
-                    "stages_sum_definition": stages_sum_how + ", each stage its own process",
-                    "without_generate_s": p1 - generate_s if None not in (p1, generate_s) else None}
+    detail["p1"] = {
+        "size": P1_SIZE,
+        "definition": how,
+        "target_s": 60,
+        "missing_stages": missing,
+        "cpu_s": end_to_end(table, P1_SIZE, _cpu)[0],
+        "run_step_seconds": run_steps or None,
+        "stages_sum_s": stages_sum_s,
+        "stages_sum_definition": stages_sum_how + ", each stage its own process",
+        "without_generate_s": p1 - generate_s if None not in (p1, generate_s) else None,
+    }
     if p1 is None:
         notes["p1_seconds"] = f"stages not measured or failed at {P1_SIZE:,} accounts: {', '.join(missing)}"
 
     ingest, run, floor = (_wall(table, P1B_SIZE, s) for s in ("ingest", "dbt_run", "floor"))
     p1b = (ingest + run) / floor if None not in (ingest, run, floor) else None
-    detail["p1b"] = {"size": P1B_SIZE, "target_ratio": 1.5, "ingest_s": ingest, "dbt_run_s": run, "floor_s": floor,
-                     "cpu_ratio": None}
+    detail["p1b"] = {
+        "size": P1B_SIZE,
+        "target_ratio": 1.5,
+        "ingest_s": ingest,
+        "dbt_run_s": run,
+        "floor_s": floor,
+        "cpu_ratio": None,
+    }
     ci, cr, cf = (_cpu(table, P1B_SIZE, s) for s in ("ingest", "dbt_run", "floor"))
     if None not in (ci, cr, cf):
         detail["p1b"]["cpu_ratio"] = (ci + cr) / cf
@@ -232,13 +269,26 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
             t10, _, how10 = e2e(table, P1B_SIZE)
         cpu_p2 = e2e(table, P2_SIZE, _cpu)[0]
         cpu10 = e2e(table, P1B_SIZE, _cpu, build_as_run_plus_test=same_way)[0] or e2e(table, P1B_SIZE, _cpu)[0]
-        rss = [s.get("tree_rss_gb") for s in stages_big.values() if s.get("tree_rss_gb") is not None
-               and s is not stages_big.get("pandas")]
+        rss = [
+            s.get("tree_rss_gb")
+            for s in stages_big.values()
+            if s.get("tree_rss_gb") is not None and s is not stages_big.get("pandas")
+        ]
     p2_rss = max(rss) if rss and not missing2 else None
-    detail["p2"] = {"size": P2_SIZE, "definition": how2, "target_s": 1200, "target_rss_gb": 12,
-                    "target_linearity": 10.5, "missing_stages": missing2, "e2e_10m_s": t10,
-                    "peak_rss_stage": max(((k, v.get("tree_rss_gb") or 0) for k, v in stages_big.items()
-                                           if k != "pandas"), key=lambda kv: kv[1], default=(None, None))[0]}
+    detail["p2"] = {
+        "size": P2_SIZE,
+        "definition": how2,
+        "target_s": 1200,
+        "target_rss_gb": 12,
+        "target_linearity": 10.5,
+        "missing_stages": missing2,
+        "e2e_10m_s": t10,
+        "peak_rss_stage": max(
+            ((k, v.get("tree_rss_gb") or 0) for k, v in stages_big.items() if k != "pandas"),
+            key=lambda kv: kv[1],
+            default=(None, None),
+        )[0],
+    }
     # per-stage linearity, useful when the whole ladder is not complete
     detail["p2"]["stage_linearity"] = {
         stage: (_wall(table, P2_SIZE, stage) / _wall(table, P1B_SIZE, stage))
@@ -248,9 +298,12 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     if p2 is None:
         notes["p2_seconds_100m"] = f"stages not measured or failed at {P2_SIZE:,} accounts: {', '.join(missing2)}"
     if p2_rss is None:
-        notes["p2_peak_rss_gb"] = (f"end-to-end stages missing at {P2_SIZE:,} accounts ({', '.join(missing2)}); "
-                                   f"largest so far {max(rss):.2f} GB" if rss else
-                                   f"nothing measured at {P2_SIZE:,} accounts")
+        notes["p2_peak_rss_gb"] = (
+            f"end-to-end stages missing at {P2_SIZE:,} accounts ({', '.join(missing2)}); "
+            f"largest so far {max(rss):.2f} GB"
+            if rss
+            else f"nothing measured at {P2_SIZE:,} accounts"
+        )
     detail["p2"]["peak_rss_so_far_gb"] = max(rss) if rss else None
     detail["p2"]["cpu_s"] = cpu_p2
     if how2 == RUN_DEFINITION:
@@ -274,13 +327,19 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     p3_cpu = pandas_cpu / sum(cpu_parts) if pandas_cpu and None not in cpu_parts else None
     main_parts = [_wall(table, P1B_SIZE, s) for s in ("ingest", "dbt_run_main", "fit")]
     p3_main = pandas_s / sum(main_parts) if pandas_s and None not in main_parts else None
-    detail["p3"] = {"size": P1B_SIZE, "target_speedup": 5, "ledgerlab_route": "ingest + dbt run + fit",
-                    "ledgerlab_s": ours, "pandas_s": pandas_s, "cpu_speedup": p3_cpu,
-                    "speedup_vs_dbt_run_main": p3_main,
-                    "pandas_prep_s": (pandas or {}).get("facts", {}).get("prep_seconds"),
-                    "pandas_fit_s": (pandas or {}).get("facts", {}).get("fit_seconds"),
-                    "pandas_100m": table.get(P2_SIZE, {}).get("pandas", {}).get("status"),
-                    "pandas_100m_error": table.get(P2_SIZE, {}).get("pandas", {}).get("error")}
+    detail["p3"] = {
+        "size": P1B_SIZE,
+        "target_speedup": 5,
+        "ledgerlab_route": "ingest + dbt run + fit",
+        "ledgerlab_s": ours,
+        "pandas_s": pandas_s,
+        "cpu_speedup": p3_cpu,
+        "speedup_vs_dbt_run_main": p3_main,
+        "pandas_prep_s": (pandas or {}).get("facts", {}).get("prep_seconds"),
+        "pandas_fit_s": (pandas or {}).get("facts", {}).get("fit_seconds"),
+        "pandas_100m": table.get(P2_SIZE, {}).get("pandas", {}).get("status"),
+        "pandas_100m_error": table.get(P2_SIZE, {}).get("pandas", {}).get("error"),
+    }
     if p3 is None:
         notes["p3_speedup_vs_pandas_10m"] = f"pandas route or ledgerlab route incomplete at {P1B_SIZE:,} accounts"
 
@@ -303,18 +362,38 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
         "p3_speedup_vs_pandas_10m": p3,
         "p4_gx_ratio_to_sql": p4,
     }
-    targets = {"p1_seconds": ("<=", 60), "p1_ratio_to_floor": ("<=", 1.5), "p2_seconds_100m": ("<=", 1200),
-               "p2_peak_rss_gb": ("<=", 12), "p2_linearity": ("<=", 10.5), "p3_speedup_vs_pandas_10m": (">=", 5),
-               "p4_gx_ratio_to_sql": ("<=", 2)}
+    targets = {
+        "p1_seconds": ("<=", 60),
+        "p1_ratio_to_floor": ("<=", 1.5),
+        "p2_seconds_100m": ("<=", 1200),
+        "p2_peak_rss_gb": ("<=", 12),
+        "p2_linearity": ("<=", 10.5),
+        "p3_speedup_vs_pandas_10m": (">=", 5),
+        "p4_gx_ratio_to_sql": ("<=", 2),
+    }
     for key, (op, target) in targets.items():
         v = values[key]
         detail.setdefault("verdicts", {})[key] = (
-            None if v is None else ("met" if (v <= target if op == "<=" else v >= target) else "missed"))
+            None if v is None else ("met" if (v <= target if op == "<=" else v >= target) else "missed")
+        )
     return values, notes, detail
 
 
-ALL_STAGES_FOR_LINEARITY = ("generate", "ingest", "dbt_run", "dbt_run_main", "dbt_build", "dbt_test", "validate", "train",
-                            "score", "report", "floor", "fit", "run")
+ALL_STAGES_FOR_LINEARITY = (
+    "generate",
+    "ingest",
+    "dbt_run",
+    "dbt_run_main",
+    "dbt_build",
+    "dbt_test",
+    "validate",
+    "train",
+    "score",
+    "report",
+    "floor",
+    "fit",
+    "run",
+)
 
 
 def machine() -> dict:
@@ -324,10 +403,10 @@ def machine() -> dict:
             if line.startswith("model name"):
                 info["cpu_model"] = line.split(":", 1)[1].strip()
                 break
-        info["cores"] = len([ln for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                             if ln.startswith("processor")])
-        mem_kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines()
-                          if ln.startswith("MemTotal")).split()[1])
+        info["cores"] = len([ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("processor")])
+        mem_kb = int(
+            next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")).split()[1]
+        )
         info["ram_gb"] = round(mem_kb / 1024 / 1024, 1)
     except (OSError, StopIteration, ValueError):
         pass
@@ -354,11 +433,14 @@ def write_summary(out: Path, json_path: Path, plot_path: Path | None = None) -> 
         "goals": values,
         "goal_notes": notes,
         "goal_details": detail,
-        "sizes": {str(size): {
-            "accounts": size,
-            "transactions": _transactions(stages),
-            "stages": stages,
-        } for size, stages in table.items()},
+        "sizes": {
+            str(size): {
+                "accounts": size,
+                "transactions": _transactions(stages),
+                "stages": stages,
+            }
+            for size, stages in table.items()
+        },
     }
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
@@ -382,8 +464,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--json", type=Path, default=REPO / "docs" / "benchmarks.json")
     parser.add_argument("--plot", type=Path, default=REPO / "docs" / "benchmarks_time_vs_size.svg")
-    parser.add_argument("--doc", type=Path, default=REPO / "docs" / "BENCHMARKS.md",
-                        help="rewrite the generated tables of this document (between its markers)")
+    parser.add_argument(
+        "--doc",
+        type=Path,
+        default=REPO / "docs" / "BENCHMARKS.md",
+        help="rewrite the generated tables of this document (between its markers)",
+    )
     parser.add_argument("--print-markdown", action="store_true")
     args = parser.parse_args()
     summary = write_summary(args.out, args.json, args.plot)
@@ -394,11 +480,25 @@ def main() -> None:
     print(json.dumps(summary["goals"], indent=2))
 
 
-
 # --- markdown for docs/BENCHMARKS.md ------------------------------------------------------------
 
-STAGE_ORDER = ("generate", "ingest", "dbt_run", "dbt_run_main", "fit", "dbt_build", "dbt_test", "validate", "train", "score",
-               "report", "floor", "pandas", "gx_vs_sql", "run")
+STAGE_ORDER = (
+    "generate",
+    "ingest",
+    "dbt_run",
+    "dbt_run_main",
+    "fit",
+    "dbt_build",
+    "dbt_test",
+    "validate",
+    "train",
+    "score",
+    "report",
+    "floor",
+    "pandas",
+    "gx_vs_sql",
+    "run",
+)
 BEGIN, END = "<!-- BEGIN GENERATED by python -m bench.report -->", "<!-- END GENERATED -->"
 
 
@@ -420,7 +520,9 @@ def _stage_note(stage: str, s: dict) -> str:
     if stage in ("dbt_run", "dbt_run_main", "dbt_build", "dbt_test"):
         parts = []
         if rows.get("marts.fct_transactions"):
-            parts.append(f"{rows['marts.fct_transactions']:,} fct_transactions, {rows.get('marts.loan_features', 0):,} loans")
+            parts.append(
+                f"{rows['marts.fct_transactions']:,} fct_transactions, {rows.get('marts.loan_features', 0):,} loans"
+            )
         if f.get("db_bytes"):
             parts.append(f"warehouse {f['db_bytes'] / 1e9:.2f} GB")
         if f.get("dbt_summary"):
@@ -439,12 +541,16 @@ def _stage_note(stage: str, s: dict) -> str:
         return f"{f.get('fit_rows', 0):,} rows, fit {f.get('fit_seconds', 0):.1f} s"
     if stage == "validate":
         if f:
-            return (f"{f.get('suites', '?')} suites, {f.get('expectations', '?')} expectations, "
-                    f"{f.get('failed', '?')} failed ({f.get('blocking_failed', '?')} blocking)")
+            return (
+                f"{f.get('suites', '?')} suites, {f.get('expectations', '?')} expectations, "
+                f"{f.get('failed', '?')} failed ({f.get('blocking_failed', '?')} blocking)"
+            )
     if stage == "gx_vs_sql" and f:
-        return (f"GX {_fmt(f.get('gx_validation_s'))} s vs SQL {_fmt(f.get('plain_sql_s'))} s over "
-                f"{f.get('checks')} checks: ratio {_fmt(f.get('ratio_validation'), 2)} "
-                f"(with GX import {_fmt(f.get('ratio_total'), 2)})")
+        return (
+            f"GX {_fmt(f.get('gx_validation_s'))} s vs SQL {_fmt(f.get('plain_sql_s'))} s over "
+            f"{f.get('checks')} checks: ratio {_fmt(f.get('ratio_validation'), 2)} "
+            f"(with GX import {_fmt(f.get('ratio_total'), 2)})"
+        )
     if stage == "run" and f.get("step_seconds"):
         return "one process (last run): " + ", ".join(f"{k} {v:.1f}" for k, v in f["step_seconds"].items()) + " s"
     if s.get("skipped"):
@@ -480,17 +586,23 @@ def markdown(summary: dict) -> str:
         v = g.get(key)
         shown = f"{_fmt(v, 2)}{unit}" if v is not None else f"not measured ({notes.get(key, '')})"
         c, cu = cpu.get(key, (None, ""))
-        lines.append(f"| {label} | {target} | {shown} | {verdicts.get(key) or '–'} | "
-                     f"{_fmt(c, 2) + cu if c is not None else '–'} |")
+        lines.append(
+            f"| {label} | {target} | {shown} | {verdicts.get(key) or '–'} | "
+            f"{_fmt(c, 2) + cu if c is not None else '–'} |"
+        )
     extra = []
     if p1.get("definition"):
         extra.append(f"P1 and P2 end to end = {p1['definition']}")
     if p1.get("stages_sum_s") is not None and p1.get("definition") == RUN_DEFINITION:
-        extra.append(f"P1 as the sum of the stages measured one process each: {p1['stages_sum_s']:.1f} s "
-                     "(each process pays its own imports and dbt parse)")
+        extra.append(
+            f"P1 as the sum of the stages measured one process each: {p1['stages_sum_s']:.1f} s "
+            "(each process pays its own imports and dbt parse)"
+        )
     if p1b.get("like_for_like_ratio") is not None:
-        extra.append(f"P1b like for like (ingest + `dbt run` of only the floor's marts and their parents): "
-                     f"{p1b['like_for_like_ratio']:.2f}×")
+        extra.append(
+            f"P1b like for like (ingest + `dbt run` of only the floor's marts and their parents): "
+            f"{p1b['like_for_like_ratio']:.2f}×"
+        )
     if p3.get("speedup_vs_dbt_run_main") is not None:
         extra.append(f"P3 with only the floor's marts built by dbt: {p3['speedup_vs_dbt_run_main']:.2f}×")
     if p4:
@@ -502,7 +614,9 @@ def markdown(summary: dict) -> str:
     for size_key, size in sorted(summary["sizes"].items(), key=lambda kv: int(kv[0])):
         trans = size.get("transactions")
         lines.append(f"### {int(size_key):,} accounts ({_fmt(trans)} transactions)\n")
-        lines.append("| stage | status | wall s (median) | CPU s | CPU/wall | peak RSS GB (largest process / tree) | load avg | runs (wall s) | notes |")
+        lines.append(
+            "| stage | status | wall s (median) | CPU s | CPU/wall | peak RSS GB (largest process / tree) | load avg | runs (wall s) | notes |"
+        )
         lines.append("|---|---|---:|---:|---:|---:|---:|---|---|")
         for stage in STAGE_ORDER:
             s = size["stages"].get(stage)
@@ -511,15 +625,20 @@ def markdown(summary: dict) -> str:
             wall = s.get("wall_s") or s.get("failed_wall_s")
             cpu = s.get("cpu_s") or s.get("failed_cpu_s")
             ratio = f"{cpu / wall:.2f}" if wall and cpu else "–"
-            rss = (f"{_fmt(s.get('max_rss_gb'), 2)} / {_fmt(s.get('tree_rss_gb'), 2)}" if s.get("max_rss_gb")
-                   else f"– / {_fmt(s.get('failed_tree_rss_gb'), 2)}")
+            rss = (
+                f"{_fmt(s.get('max_rss_gb'), 2)} / {_fmt(s.get('tree_rss_gb'), 2)}"
+                if s.get("max_rss_gb")
+                else f"– / {_fmt(s.get('failed_tree_rss_gb'), 2)}"
+            )
             runs = ", ".join(f"{w:.0f}" for w in s.get("wall_s_all", [])) or "–"
             status = s["status"] if s["status"] == "ok" else f"**{s['status']}**"
             note = _stage_note(stage, s)
             if s.get("error") and stage != "pandas":
                 note = (note + "; " if note else "") + f"error: `{s['error'][:200]}`"
-            lines.append(f"| {stage} | {status} | {_fmt(wall)} | {_fmt(cpu)} | {ratio} | {rss} | "
-                         f"{_fmt(s.get('load_avg_median'))} | {runs} | {note} |")
+            lines.append(
+                f"| {stage} | {status} | {_fmt(wall)} | {_fmt(cpu)} | {ratio} | {rss} | "
+                f"{_fmt(s.get('load_avg_median'))} | {runs} | {note} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

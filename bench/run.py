@@ -52,10 +52,38 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_OUT = REPO / "bench" / "results"
 DEFAULT_SIZES = (4_500, 45_000, 450_000)
-ALL_STAGES = ("generate", "ingest", "dbt_run", "dbt_run_main", "fit", "dbt_build", "dbt_test", "validate", "train",
-              "score", "report", "floor", "pandas", "gx_vs_sql", "run")
-DEFAULT_STAGES = ("generate", "ingest", "dbt_run", "fit", "dbt_build", "validate", "train", "score",
-                  "report", "floor", "pandas", "gx_vs_sql", "run")
+ALL_STAGES = (
+    "generate",
+    "ingest",
+    "dbt_run",
+    "dbt_run_main",
+    "fit",
+    "dbt_build",
+    "dbt_test",
+    "validate",
+    "train",
+    "score",
+    "report",
+    "floor",
+    "pandas",
+    "gx_vs_sql",
+    "run",
+)
+DEFAULT_STAGES = (
+    "generate",
+    "ingest",
+    "dbt_run",
+    "fit",
+    "dbt_build",
+    "validate",
+    "train",
+    "score",
+    "report",
+    "floor",
+    "pandas",
+    "gx_vs_sql",
+    "run",
+)
 SMOKE_STAGES = ("generate", "ingest", "floor", "pandas")
 # the stages that read the ladder's raw files (`run` generates its own in its own home)
 RAW_FILE_STAGES = ("ingest", "floor", "pandas")
@@ -71,7 +99,11 @@ def code_fingerprint() -> dict[str, str]:
     for folder in CODE_DIRS:
         digest = hashlib.sha256()
         for path in sorted((REPO / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".sql", ".yml", ".yaml", ".md"):
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix in (".py", ".sql", ".yml", ".yaml", ".md")
+            ):
                 digest.update(str(path.relative_to(REPO)).encode())
                 digest.update(path.read_bytes())
         out[folder] = digest.hexdigest()[:12]
@@ -111,25 +143,29 @@ class SizeRun:
 
     def env(self, warehouse: Path | None = None) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "LEDGERLAB_HOME": str(self.home),
-            "LEDGERLAB_WAREHOUSE": str(warehouse or self.warehouse),
-            "DO_NOT_TRACK": "1",
-            "GX_ANALYTICS_ENABLED": "false",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "LEDGERLAB_HOME": str(self.home),
+                "LEDGERLAB_WAREHOUSE": str(warehouse or self.warehouse),
+                "DO_NOT_TRACK": "1",
+                "GX_ANALYTICS_ENABLED": "false",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         return env
 
     def dbt_env(self, warehouse: Path) -> dict[str, str]:
         env = self.env(warehouse)
-        env.update({
-            "DBT_TARGET_PATH": str(self.home / "target"),
-            "DBT_LOG_PATH": str(self.home / "logs"),
-            "DBT_PROFILES_DIR": str(REPO),
-            "DBT_PROJECT_DIR": str(REPO),
-            "DBT_USE_COLORS": "false",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        })
+        env.update(
+            {
+                "DBT_TARGET_PATH": str(self.home / "target"),
+                "DBT_LOG_PATH": str(self.home / "logs"),
+                "DBT_PROFILES_DIR": str(REPO),
+                "DBT_PROJECT_DIR": str(REPO),
+                "DBT_USE_COLORS": "false",
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            }
+        )
         return env
 
     @property
@@ -200,8 +236,10 @@ def warehouse_facts(path: Path, schema_tables: dict[str, tuple[str, ...]]) -> di
 
     con = duckdb.connect(str(path), read_only=True)
     try:
-        existing = {f"{s}.{t}" for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables").fetchall()}
+        existing = {
+            f"{s}.{t}"
+            for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        }
         rows = {}
         for schema, tables in schema_tables.items():
             for table in tables:
@@ -210,7 +248,8 @@ def warehouse_facts(path: Path, schema_tables: dict[str, tuple[str, ...]]) -> di
         out["rows"] = rows
         if "raw._ingest_manifest" in existing:
             out["rejected_lines"] = con.execute(
-                "select coalesce(sum(rejected_lines), 0) from raw._ingest_manifest").fetchone()[0]
+                "select coalesce(sum(rejected_lines), 0) from raw._ingest_manifest"
+            ).fetchone()[0]
     finally:
         con.close()
     return out
@@ -225,8 +264,10 @@ def dbt_node_timings(target: Path, top: int = 12) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    nodes = [(r.get("unique_id", "?"), float(r.get("execution_time") or 0.0), r.get("status"))
-             for r in data.get("results", [])]
+    nodes = [
+        (r.get("unique_id", "?"), float(r.get("execution_time") or 0.0), r.get("status"))
+        for r in data.get("results", [])
+    ]
     nodes.sort(key=lambda n: -n[1])
     by_kind: dict[str, float] = {}
     for uid, seconds, _ in nodes:
@@ -237,8 +278,10 @@ def dbt_node_timings(target: Path, top: int = 12) -> dict:
         "dbt_nodes": len(nodes),
         "dbt_node_seconds_sum": round(sum(n[1] for n in nodes), 2),
         "dbt_seconds_by_kind": {k: round(v, 2) for k, v in by_kind.items()},
-        "dbt_slowest_nodes": [[uid.split(".", 2)[-1] if uid.count(".") >= 2 else uid, round(sec, 2), status]
-                              for uid, sec, status in nodes[:top]],
+        "dbt_slowest_nodes": [
+            [uid.split(".", 2)[-1] if uid.count(".") >= 2 else uid, round(sec, 2), status]
+            for uid, sec, status in nodes[:top]
+        ],
         "dbt_not_ok": [[uid, status] for uid, _, status in nodes if status not in ("success", "pass")][:20],
     }
 
@@ -254,8 +297,15 @@ class Bench:
         self.failed_stages: set[tuple[int, str]] = set()
 
     # -- bookkeeping -----------------------------------------------------------------------
-    def record(self, sr: SizeRun, stage: str, repeat: int, m: Measurement | None, facts: dict | None = None,
-               skipped: str | None = None) -> dict:
+    def record(
+        self,
+        sr: SizeRun,
+        stage: str,
+        repeat: int,
+        m: Measurement | None,
+        facts: dict | None = None,
+        skipped: str | None = None,
+    ) -> dict:
         rec = {
             "run_id": self.run_id,
             "size": sr.accounts,
@@ -271,8 +321,10 @@ class Bench:
             fh.write(json.dumps(rec) + "\n")
         if m is not None:
             state = m.status if m.status != "ok" else "ok"
-            line = (f"[{sr.accounts:>7} r{repeat}] {stage:<10} {state:<7} wall {m.wall_s:8.1f} s  cpu {m.cpu_s:8.1f} s  "
-                    f"rss {m.max_rss_gb:5.2f} GB (tree {m.tree_rss_gb:5.2f})  load {m.load_before:.1f}->{m.load_after:.1f}")
+            line = (
+                f"[{sr.accounts:>7} r{repeat}] {stage:<10} {state:<7} wall {m.wall_s:8.1f} s  cpu {m.cpu_s:8.1f} s  "
+                f"rss {m.max_rss_gb:5.2f} GB (tree {m.tree_rss_gb:5.2f})  load {m.load_before:.1f}->{m.load_after:.1f}"
+            )
             if m.error:
                 line += f"\n      {m.error}"
         else:
@@ -343,8 +395,13 @@ class Bench:
                     drop_db(main_db)
 
             if "fit" in stages:
-                m = self.measure(sr, "fit", repeat, [*py, "bench.model_fit", "--warehouse", run_db],
-                                 single_thread_fit(sr.env(run_db)))
+                m = self.measure(
+                    sr,
+                    "fit",
+                    repeat,
+                    [*py, "bench.model_fit", "--warehouse", run_db],
+                    single_thread_fit(sr.env(run_db)),
+                )
                 self.record(sr, "fit", repeat, m, parse_kv(Path(m.log).read_text(errors="replace")))
 
             if "dbt_build" in stages:
@@ -371,7 +428,9 @@ class Bench:
                 m = self.measure(sr, "validate", repeat, [*py, "ledgerlab", "validate"], sr.env())
                 text = Path(m.log).read_text(errors="replace")
                 facts = {}
-                head = re.search(r"validation \S+: (\d+) suites, (\d+) expectations, (\d+) failed \((\d+) blocking\)", text)
+                head = re.search(
+                    r"validation \S+: (\d+) suites, (\d+) expectations, (\d+) failed \((\d+) blocking\)", text
+                )
                 if head:
                     facts = dict(zip(("suites", "expectations", "failed", "blocking_failed"), map(int, head.groups())))
                 if m.status == "failed" and m.returncode == 1 and "blocking quality failures" in text:
@@ -391,8 +450,9 @@ class Bench:
 
             if "floor" in stages:
                 drop_db(sr.floor_db)
-                m = self.measure(sr, "floor", repeat, [*py, "bench.floor", "--raw", sr.raw, "--db", sr.floor_db],
-                                 sr.env())
+                m = self.measure(
+                    sr, "floor", repeat, [*py, "bench.floor", "--raw", sr.raw, "--db", sr.floor_db], sr.env()
+                )
                 facts = parse_kv(Path(m.log).read_text(errors="replace")) if m.status == "ok" else {}
                 facts["db_bytes"] = file_bytes(sr.floor_db)
                 self.record(sr, "floor", repeat, m, facts)
@@ -421,15 +481,33 @@ class Bench:
                 else:
                     result_file = REPO / "bench" / "results" / "gx_vs_sql_warehouse.json"
                     started = time.time()
-                    cmd = [*py, "bench.gx_vs_sql", "--warehouse", sr.warehouse, "--repeat", "1",
-                           "--workdir", sr.root / "gx_vs_sql"]
+                    cmd = [
+                        *py,
+                        "bench.gx_vs_sql",
+                        "--warehouse",
+                        sr.warehouse,
+                        "--repeat",
+                        "1",
+                        "--workdir",
+                        sr.root / "gx_vs_sql",
+                    ]
                     m = self.measure(sr, "gx_vs_sql", repeat, cmd, sr.env())
                     facts = {}
                     if result_file.is_file() and result_file.stat().st_mtime >= started:
                         theirs = json.loads(result_file.read_text(encoding="utf-8"))
-                        keep = ("checks", "suites", "gx_import_s", "gx_validation_s", "gx_rest_of_validate_s",
-                                "gx_total_s", "plain_sql_s", "ratio_validation", "ratio_total",
-                                "outcome_mismatches", "raw_transactions")
+                        keep = (
+                            "checks",
+                            "suites",
+                            "gx_import_s",
+                            "gx_validation_s",
+                            "gx_rest_of_validate_s",
+                            "gx_total_s",
+                            "plain_sql_s",
+                            "ratio_validation",
+                            "ratio_total",
+                            "outcome_mismatches",
+                            "raw_transactions",
+                        )
                         facts = {k: theirs.get(k) for k in keep}
                     self.record(sr, "gx_vs_sql", repeat, m, facts)
 
@@ -454,26 +532,47 @@ class Bench:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="ledgerlab scale benchmarks (see docs/BENCHMARKS.md).")
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="comma-separated account counts (4500 ≈ 1 M transactions)")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="runs per size (default: 3 at <= 4,500 accounts, else 1)")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="comma-separated account counts (4500 ≈ 1 M transactions)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="runs per size (default: 3 at <= 4,500 accounts, else 1)"
+    )
     parser.add_argument("--stages", default=",".join(DEFAULT_STAGES), help=f"any of {','.join(ALL_STAGES)}")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder (default bench/results)")
-    parser.add_argument("--json", type=Path, default=REPO / "docs" / "benchmarks.json",
-                        help="summary JSON to (re)write from every record under --out")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=REPO / "docs" / "benchmarks.json",
+        help="summary JSON to (re)write from every record under --out",
+    )
     parser.add_argument("--plot", type=Path, default=REPO / "docs" / "benchmarks_time_vs_size.svg")
     parser.add_argument("--format", default="csv", choices=("csv", "parquet"), help="generator output format")
-    parser.add_argument("--pandas-mem-cap-gb", type=float, default=12.0,
-                        help="kill the pandas route above this process-tree RSS (0: no cap)")
-    parser.add_argument("--pandas-time-cap-s", type=float, default=3600.0,
-                        help="kill the pandas route after this many seconds (0: no cap)")
-    parser.add_argument("--pandas-no-fit", action="store_true",
-                        help="pandas route stops at loan_features (the smoke test: no scikit-learn import)")
+    parser.add_argument(
+        "--pandas-mem-cap-gb",
+        type=float,
+        default=12.0,
+        help="kill the pandas route above this process-tree RSS (0: no cap)",
+    )
+    parser.add_argument(
+        "--pandas-time-cap-s",
+        type=float,
+        default=3600.0,
+        help="kill the pandas route after this many seconds (0: no cap)",
+    )
+    parser.add_argument(
+        "--pandas-no-fit",
+        action="store_true",
+        help="pandas route stops at loan_features (the smoke test: no scikit-learn import)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the dbt-run copy of the warehouse")
-    parser.add_argument("--smoke", action="store_true",
-                        help=f"200 accounts, 1 repeat, stages {','.join(SMOKE_STAGES)} (pandas without the fit), "
-                             "into a temp folder")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"200 accounts, 1 repeat, stages {','.join(SMOKE_STAGES)} (pandas without the fit), into a temp folder",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         if args.out == DEFAULT_OUT:
@@ -501,8 +600,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     bench = Bench(args)
-    print(f"run {bench.run_id}: sizes {args.size_list}, stages {','.join(args.stage_list)}, out {args.out}",
-          flush=True)
+    print(f"run {bench.run_id}: sizes {args.size_list}, stages {','.join(args.stage_list)}, out {args.out}", flush=True)
     for accounts in args.size_list:
         repeats = args.repeats or (3 if accounts <= 4_500 else 1)
         bench.run_size(accounts, repeats, args.stage_list)

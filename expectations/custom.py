@@ -21,8 +21,7 @@ SAMPLE_ROWS = 10
 class UnexpectedRowsWithSample(gxe.UnexpectedRowsExpectation):
     """Fails when the SQL query returns rows; reports their count and the first few."""
 
-    def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
-                  execution_engine: Any = None) -> dict:
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine: Any = None) -> dict:
         rows = metrics["unexpected_rows_query.table"] or []
         count = metrics["unexpected_rows_query.row_count"]
         return {

@@ -28,16 +28,17 @@ this engine; the file is opened ``read_only=True`` through ``connect_args``.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, Type
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from great_expectations.datasource.fluent.sql_datasource import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 
 DATASOURCE_TYPE = "ledgerlab_duckdb"
 
@@ -170,7 +171,7 @@ class LedgerlabDuckDBDatasource(SQLDatasource):
     type: Literal["ledgerlab_duckdb"] = "ledgerlab_duckdb"  # type: ignore[assignment]
 
     @property
-    def execution_engine_type(self) -> Type[SqlAlchemyExecutionEngine]:
+    def execution_engine_type(self) -> builtins.type[SqlAlchemyExecutionEngine]:
         return DuckDBExecutionEngine
 
     def close(self) -> None:

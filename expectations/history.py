@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ledgerlab.core import warehouse
-
 from expectations.results import SuiteRow, to_json_text
+from ledgerlab.core import warehouse
 
 RUNS_DDL = """
 create table if not exists quality.validation_runs (
@@ -71,7 +70,12 @@ def record_run(
                 "insert into quality.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     [
-                        run_id, e.suite, e.expectation_id, e.expectation_type, e.column, e.severity,
+                        run_id,
+                        e.suite,
+                        e.expectation_id,
+                        e.expectation_type,
+                        e.column,
+                        e.severity,
                         e.success,
                         to_json_text(e.observed_value if e.error is None else {"error": e.error}),
                         e.unexpected_count if isinstance(e.unexpected_count, int) else None,

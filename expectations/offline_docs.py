@@ -45,36 +45,78 @@ class Asset:
 
 
 ASSETS: tuple[Asset, ...] = (
-    Asset(r"jquery[-.0-9]*(\.min)?\.js", "jquery/jquery.min.js", "XStatic-jQuery",
-          "xstatic/pkg/jquery/data/jquery.min.js"),
-    Asset(r"bootstrap/[0-9.]+/css/bootstrap(\.min)?\.css", "bootstrap/css/bootstrap.min.css",
-          "XStatic-Bootstrap", "xstatic/pkg/bootstrap/data/css/bootstrap.min.css"),
+    Asset(
+        r"jquery[-.0-9]*(\.min)?\.js", "jquery/jquery.min.js", "XStatic-jQuery", "xstatic/pkg/jquery/data/jquery.min.js"
+    ),
+    Asset(
+        r"bootstrap/[0-9.]+/css/bootstrap(\.min)?\.css",
+        "bootstrap/css/bootstrap.min.css",
+        "XStatic-Bootstrap",
+        "xstatic/pkg/bootstrap/data/css/bootstrap.min.css",
+    ),
     # The bundle carries Popper 1.x, which Bootstrap 4 needs: the separate Popper tag is dropped.
-    Asset(r"bootstrap/[0-9.]+/js/bootstrap(\.bundle)?(\.min)?\.js", "bootstrap/js/bootstrap.bundle.min.js",
-          "XStatic-Bootstrap", "xstatic/pkg/bootstrap/data/js/bootstrap.bundle.min.js"),
+    Asset(
+        r"bootstrap/[0-9.]+/js/bootstrap(\.bundle)?(\.min)?\.js",
+        "bootstrap/js/bootstrap.bundle.min.js",
+        "XStatic-Bootstrap",
+        "xstatic/pkg/bootstrap/data/js/bootstrap.bundle.min.js",
+    ),
     Asset(r"popper(\.js)?[/@][^\"']*popper(\.min)?\.js", "", None, ""),
-    Asset(r"font-awesome/[0-9.]+/css/all(\.min)?\.css", "fontawesome/css/all.min.css",
-          "XStatic-Font-Awesome", "xstatic/pkg/font_awesome/data/css/all.min.css",
-          extra=tuple(
-              (f"xstatic/pkg/font_awesome/data/webfonts/{name}", f"fontawesome/webfonts/{name}")
-              for name in (
-                  "fa-brands-400.ttf", "fa-brands-400.woff2", "fa-regular-400.ttf", "fa-regular-400.woff2",
-                  "fa-solid-900.ttf", "fa-solid-900.woff2", "fa-v4compatibility.ttf",
-                  "fa-v4compatibility.woff2",
-              )
-          )),
-    Asset(r"bootstrap-datepicker[^\"']*\.css", "datepicker/bootstrap-datepicker3.standalone.css",
-          "XStatic-Bootstrap-Datepicker", "xstatic/pkg/bootstrap_datepicker/data/bootstrap-datepicker3.standalone.css"),
-    Asset(r"bootstrap-datepicker[^\"']*\.js", "datepicker/bootstrap-datepicker.js",
-          "XStatic-Bootstrap-Datepicker", "xstatic/pkg/bootstrap_datepicker/data/bootstrap-datepicker.js"),
-    Asset(r"npm/vega@5", "vega/vega5.js", "django-js-lib-vega-embed",
-          "js_lib_vega_embed/static/js_lib_vega_embed/vega5.js"),
-    Asset(r"npm/vega-lite@5", "vega/vega-lite5.js", "django-js-lib-vega-embed",
-          "js_lib_vega_embed/static/js_lib_vega_embed/vega-lite5.js"),
-    Asset(r"npm/vega-embed@6", "vega/vega-embed6.js", "django-js-lib-vega-embed",
-          "js_lib_vega_embed/static/js_lib_vega_embed/vega-embed6.js"),
-    Asset(r"bootstrap-table@[0-9.]+/dist/bootstrap-table(\.min)?\.js", "ledgerlab/bootstrap-table-lite.js", None,
-          "bootstrap-table-lite.js"),
+    Asset(
+        r"font-awesome/[0-9.]+/css/all(\.min)?\.css",
+        "fontawesome/css/all.min.css",
+        "XStatic-Font-Awesome",
+        "xstatic/pkg/font_awesome/data/css/all.min.css",
+        extra=tuple(
+            (f"xstatic/pkg/font_awesome/data/webfonts/{name}", f"fontawesome/webfonts/{name}")
+            for name in (
+                "fa-brands-400.ttf",
+                "fa-brands-400.woff2",
+                "fa-regular-400.ttf",
+                "fa-regular-400.woff2",
+                "fa-solid-900.ttf",
+                "fa-solid-900.woff2",
+                "fa-v4compatibility.ttf",
+                "fa-v4compatibility.woff2",
+            )
+        ),
+    ),
+    Asset(
+        r"bootstrap-datepicker[^\"']*\.css",
+        "datepicker/bootstrap-datepicker3.standalone.css",
+        "XStatic-Bootstrap-Datepicker",
+        "xstatic/pkg/bootstrap_datepicker/data/bootstrap-datepicker3.standalone.css",
+    ),
+    Asset(
+        r"bootstrap-datepicker[^\"']*\.js",
+        "datepicker/bootstrap-datepicker.js",
+        "XStatic-Bootstrap-Datepicker",
+        "xstatic/pkg/bootstrap_datepicker/data/bootstrap-datepicker.js",
+    ),
+    Asset(
+        r"npm/vega@5",
+        "vega/vega5.js",
+        "django-js-lib-vega-embed",
+        "js_lib_vega_embed/static/js_lib_vega_embed/vega5.js",
+    ),
+    Asset(
+        r"npm/vega-lite@5",
+        "vega/vega-lite5.js",
+        "django-js-lib-vega-embed",
+        "js_lib_vega_embed/static/js_lib_vega_embed/vega-lite5.js",
+    ),
+    Asset(
+        r"npm/vega-embed@6",
+        "vega/vega-embed6.js",
+        "django-js-lib-vega-embed",
+        "js_lib_vega_embed/static/js_lib_vega_embed/vega-embed6.js",
+    ),
+    Asset(
+        r"bootstrap-table@[0-9.]+/dist/bootstrap-table(\.min)?\.js",
+        "ledgerlab/bootstrap-table-lite.js",
+        None,
+        "bootstrap-table-lite.js",
+    ),
 )
 
 # Images GX loads from its S3 bucket, served from the copy of GX's static dir in the site.
@@ -146,7 +188,7 @@ def rewrite_page(text: str, page: Path, docs_dir: Path, available: dict[str, Pat
             return whole
         if not _is_external(attr.group(3)):
             fixed = _repair_static_link(attr.group(3), page, docs_dir)
-            return whole if fixed is None else whole[: attr.start(3)] + fixed + whole[attr.end(3):]
+            return whole if fixed is None else whole[: attr.start(3)] + fixed + whole[attr.end(3) :]
         if match.group(1).lower() == "link" and not re.search(
             r"""rel\s*=\s*["']?(stylesheet|icon|preload|shortcut icon|apple-touch-icon)""", whole, re.IGNORECASE
         ):
@@ -154,7 +196,7 @@ def rewrite_page(text: str, page: Path, docs_dir: Path, available: dict[str, Pat
         local = _local_for(attr.group(3), page, docs_dir, available)
         if local is None:
             return f"<!-- offline: removed {html_comment_safe(attr.group(3))} -->"
-        replaced = whole[: attr.start(3)] + local + whole[attr.end(3):]
+        replaced = whole[: attr.start(3)] + local + whole[attr.end(3) :]
         return _INTEGRITY.sub("", replaced)
 
     def css_url(match: re.Match) -> str:
@@ -183,7 +225,11 @@ def make_offline(docs_dir: Path) -> list[Path]:
     """Rewrite every page (and GX's stylesheets) under docs_dir to local assets; return those rewritten."""
     available = install_vendor_assets(docs_dir)
     rewritten = []
-    pages = [p for p in sorted(docs_dir.rglob("*")) if p.suffix in (".html", ".css") and VENDOR_DIR.parts[0] not in p.relative_to(docs_dir).parts[:1]]
+    pages = [
+        p
+        for p in sorted(docs_dir.rglob("*"))
+        if p.suffix in (".html", ".css") and VENDOR_DIR.parts[0] not in p.relative_to(docs_dir).parts[:1]
+    ]
     for page in pages:
         text = page.read_text(encoding="utf-8")
         new = rewrite_page(text, page, docs_dir, available)

@@ -36,7 +36,8 @@ def defect_coverage(suites: list[SuiteRow], facts: WarehouseFacts) -> dict:
         quarantined = int(facts.quarantine_counts.get(kind, 0))
         failing = [
             f"{s.name}: {e.expectation_id}"
-            for s in suites for e in s.expectations
+            for s in suites
+            for e in s.expectations
             if not e.success and kind in e.catches
         ]
         caught_by = (["quarantine"] if quarantined else []) + failing
@@ -125,8 +126,10 @@ def profile_findings(suites: list[SuiteRow]) -> list[dict]:
             "why": e.why,
             **({"error": e.error} if e.error else {}),
         }
-        for s in suites if s.layer == "profile"
-        for e in s.expectations if not e.success
+        for s in suites
+        if s.layer == "profile"
+        for e in s.expectations
+        if not e.success
     ]
 
 
@@ -179,7 +182,11 @@ def render_index(summary: dict) -> str:
 
     suite_rows = []
     for s in summary["suites"]:
-        link = f'<a href="{html.escape(s["report"])}">{html.escape(s["name"])}</a>' if s["report"] else html.escape(s["name"])
+        link = (
+            f'<a href="{html.escape(s["report"])}">{html.escape(s["name"])}</a>'
+            if s["report"]
+            else html.escape(s["name"])
+        )
         count = "" if s["row_count"] is None else f"{s['row_count']:,}"
         suite_rows.append(
             f"<tr><td>{_badge(s['status'])}</td><td>{html.escape(s['layer'])}</td><td>{link}"
@@ -234,34 +241,34 @@ def render_index(summary: dict) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ledgerlab data quality — {html.escape(summary['run_id'])}</title>
+<title>ledgerlab data quality — {html.escape(summary["run_id"])}</title>
 <style>{_CSS}</style></head>
 <body>
 <header><h1>ledgerlab data quality</h1>
-<div class="meta">run {html.escape(summary['run_id'])} · {html.escape(summary['run_at'])} UTC ·
-data fingerprint <code>{html.escape(summary['data_fingerprint'])}</code> · {html.escape(summary['warehouse'])}</div></header>
+<div class="meta">run {html.escape(summary["run_id"])} · {html.escape(summary["run_at"])} UTC ·
+data fingerprint <code>{html.escape(summary["data_fingerprint"])}</code> · {html.escape(summary["warehouse"])}</div></header>
 <main>
 {verdict}
 <div class="cards">
-<div class="card"><b>{stats['suites']}</b>suites run</div>
-<div class="card"><b>{stats['suites_skipped']}</b>suites skipped</div>
-<div class="card"><b>{stats['expectations']}</b>expectations</div>
-<div class="card"><b>{stats['blocking_failed']}</b>blocking failures</div>
-<div class="card"><b>{stats['warnings_failed']}</b>warnings</div>
+<div class="card"><b>{stats["suites"]}</b>suites run</div>
+<div class="card"><b>{stats["suites_skipped"]}</b>suites skipped</div>
+<div class="card"><b>{stats["expectations"]}</b>expectations</div>
+<div class="card"><b>{stats["blocking_failed"]}</b>blocking failures</div>
+<div class="card"><b>{stats["warnings_failed"]}</b>warnings</div>
 </div>
 <h2>Suites</h2>
-{table(['status', 'layer', 'suite (GX report)', 'rows', 'passed', 'failed', 'blocking'], suite_rows, 'No suite ran.')}
+{table(["status", "layer", "suite (GX report)", "rows", "passed", "failed", "blocking"], suite_rows, "No suite ran.")}
 <h2>Failed expectations</h2>
-{table(['severity', 'suite', 'expectation', 'observed', 'unexpected', 'sample'], failure_rows, 'None: every expectation passed.')}
+{table(["severity", "suite", "expectation", "observed", "unexpected", "sample"], failure_rows, "None: every expectation passed.")}
 <h2>Profile of the raw sources</h2>
 <p class="why">Found in every source without code per source (warnings): codes such as 999 or &minus;1
 used as numbers, "unknown"-like categories, rare categories, near-constant and mostly empty columns,
 and duplicate rows where no key is declared. Each row: the flagged columns with their shares.</p>
-{table(['table', 'check', 'columns or rows flagged', 'first findings'], profile_rows, 'Nothing to flag.')}
+{table(["table", "check", "columns or rows flagged", "first findings"], profile_rows, "Nothing to flag.")}
 <h2>Defect coverage</h2>
 <p class="why">Each defect kind the generator can inject, and what made it visible: rows in
 <code>marts.quarantine_rows</code> with that reason, and/or failing expectations that catch it.</p>
-{table(['defect kind', 'status', 'quarantined rows', 'failing expectations'], coverage_rows, '')}
+{table(["defect kind", "status", "quarantined rows", "failing expectations"], coverage_rows, "")}
 <h2>Files</h2>
 <p><a href="summary.json">summary.json</a> · <a href="gx/index.html">Great Expectations Data Docs</a></p>
 </main></body></html>
@@ -280,8 +287,13 @@ def write_reports(
     facts: WarehouseFacts,
 ) -> tuple[Path, Path]:
     summary = build_summary(
-        run_id=run_id, run_at=run_at, warehouse_path=warehouse_path, fingerprint=fingerprint,
-        suites=suites, skipped=skipped, facts=facts,
+        run_id=run_id,
+        run_at=run_at,
+        warehouse_path=warehouse_path,
+        fingerprint=fingerprint,
+        suites=suites,
+        skipped=skipped,
+        facts=facts,
     )
     summary_path = docs_dir / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")

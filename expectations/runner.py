@@ -32,20 +32,19 @@ import warnings
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-
-from ledgerlab.core import config, progress, warehouse
-from ledgerlab.core.progress import Progress
-from ledgerlab.core.errors import UserError
 
 from expectations import report
 from expectations.history import record_run
 from expectations.results import ExpectationRow, SuiteRow, expectation_row
 from expectations.spec import Skipped, TableSuite, WarehouseFacts, read_facts
 from expectations.suites import plan  # light: the suite modules (and GX) load on first plan()
+from ledgerlab.core import config, progress, warehouse
+from ledgerlab.core.errors import UserError
+from ledgerlab.core.progress import Progress
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 10}
 
@@ -76,14 +75,18 @@ class ValidationOutcome:
     @property
     def blocking_failures(self) -> list[str]:
         return [
-            f"{s.name}: {e.expectation_id}" for s in self.suites for e in s.expectations
+            f"{s.name}: {e.expectation_id}"
+            for s in self.suites
+            for e in s.expectations
             if not e.success and e.severity == "blocking"
         ]
 
     @property
     def warnings(self) -> list[str]:
         return [
-            f"{s.name}: {e.expectation_id}" for s in self.suites for e in s.expectations
+            f"{s.name}: {e.expectation_id}"
+            for s in self.suites
+            for e in s.expectations
             if not e.success and e.severity != "blocking"
         ]
 
@@ -137,11 +140,19 @@ def _with_missing(table_suite: TableSuite, found: list[ExpectationRow]) -> list[
         row = by_name.pop(check.name, None)
         if row is None:
             row = ExpectationRow(
-                suite=table_suite.name, expectation_id=check.name,
+                suite=table_suite.name,
+                expectation_id=check.name,
                 expectation_type=getattr(check.expectation, "expectation_type", type(check.expectation).__name__),
-                column=getattr(check.expectation, "column", None), severity=check.severity, success=False,
-                observed_value=None, unexpected_count=None, unexpected_sample=[], element_count=None,
-                catches=list(check.catches), why=check.why, error="GX returned no result for this expectation",
+                column=getattr(check.expectation, "column", None),
+                severity=check.severity,
+                success=False,
+                observed_value=None,
+                unexpected_count=None,
+                unexpected_sample=[],
+                element_count=None,
+                catches=list(check.catches),
+                why=check.why,
+                error="GX returned no result for this expectation",
             )
         ordered.append(row)
     return ordered + list(by_name.values())
@@ -155,7 +166,7 @@ def run_identifier(run_id: str, run_at: datetime):
     """
     from great_expectations.core.run_identifier import RunIdentifier
 
-    return RunIdentifier(run_name=run_id, run_time=run_at.replace(tzinfo=timezone.utc))
+    return RunIdentifier(run_name=run_id, run_time=run_at.replace(tzinfo=UTC))
 
 
 def suite_cost(table_suite: TableSuite, facts: WarehouseFacts) -> float:
@@ -221,8 +232,9 @@ def validate_suite(job: SuiteJob) -> SuiteRow:
             schema_name, table_name = table_suite.relation
             asset = datasource.add_table_asset(name=table_suite.name, table_name=table_name, schema_name=schema_name)
         batch_definition = asset.add_batch_definition_whole_table("whole_table")
-        suite = gx.ExpectationSuite(name=table_suite.name, meta={"layer": table_suite.layer,
-                                                              "reads": ".".join(table_suite.relation)})
+        suite = gx.ExpectationSuite(
+            name=table_suite.name, meta={"layer": table_suite.layer, "reads": ".".join(table_suite.relation)}
+        )
         for check in table_suite.checks:
             check.expectation.meta = check.meta()
             suite.add_expectation(check.expectation)
@@ -246,10 +258,15 @@ def validate_suite(job: SuiteJob) -> SuiteRow:
             if hasattr(other, "close"):
                 other.close()
 
-    found = [expectation_row(table_suite.name, r) for run_result in result.run_results.values()
-             for r in run_result.results]
-    return SuiteRow(name=table_suite.name, layer=table_suite.layer, description=table_suite.description,
-                    expectations=_with_missing(table_suite, found))
+    found = [
+        expectation_row(table_suite.name, r) for run_result in result.run_results.values() for r in run_result.results
+    ]
+    return SuiteRow(
+        name=table_suite.name,
+        layer=table_suite.layer,
+        description=table_suite.description,
+        expectations=_with_missing(table_suite, found),
+    )
 
 
 def _build_docs(gx_dir: Path, docs_dir: Path, run_id: str, suite_rows: list[SuiteRow]) -> None:
@@ -304,8 +321,15 @@ def start_helper_processes(count: int) -> HelperProcesses | None:
 
 
 def _run_gx(
-    planned: list[TableSuite], facts: WarehouseFacts, warehouse_path: Path, run_id: str, run_at: datetime,
-    gx_dir: Path, docs_dir: Path, helpers: HelperProcesses | None, on_progress: Progress = progress.ignore,
+    planned: list[TableSuite],
+    facts: WarehouseFacts,
+    warehouse_path: Path,
+    run_id: str,
+    run_at: datetime,
+    gx_dir: Path,
+    docs_dir: Path,
+    helpers: HelperProcesses | None,
+    on_progress: Progress = progress.ignore,
 ) -> list[SuiteRow]:
     """Validate the suites here and in the helper processes (GX is single-threaded Python), then build the docs.
 
@@ -333,8 +357,16 @@ def _run_gx(
             if not queue:
                 return None
             name = queue.popleft().name
-        return SuiteJob(suite_name=name, facts=facts, warehouse_path=warehouse_path, run_id=run_id,
-                        run_at=run_at, gx_dir=gx_dir, docs_dir=docs_dir, duckdb_memory_limit=memory_limit)
+        return SuiteJob(
+            suite_name=name,
+            facts=facts,
+            warehouse_path=warehouse_path,
+            run_id=run_id,
+            run_at=run_at,
+            gx_dir=gx_dir,
+            docs_dir=docs_dir,
+            duckdb_memory_limit=memory_limit,
+        )
 
     def keep_helper_busy() -> list[SuiteRow]:
         done = []
@@ -363,8 +395,12 @@ def _run_gx(
 
 
 def validate(
-    *, warehouse_path: Path | None = None, suites: list[str] | None = None, jobs: int | None = None,
-    helpers: HelperProcesses | None = None, on_progress: Progress = progress.ignore,
+    *,
+    warehouse_path: Path | None = None,
+    suites: list[str] | None = None,
+    jobs: int | None = None,
+    helpers: HelperProcesses | None = None,
+    on_progress: Progress = progress.ignore,
 ) -> ValidationOutcome:
     """Run the selected suites (all by default) in ``jobs`` processes and record the run.
 
@@ -380,7 +416,7 @@ def validate(
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    run_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    run_at = datetime.now(UTC).replace(tzinfo=None)
     run_id = new_run_id(run_at)
     if not warehouse_path.exists():
         raise ValidationSetupError(
@@ -407,9 +443,9 @@ def validate(
 
         t0 = time.perf_counter()
         suite_rows = (
-            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, helpers,
-                    on_progress)
-            if planned else []
+            _run_gx(planned, facts, warehouse_path, run_id, run_at, paths.gx_context, docs_dir, helpers, on_progress)
+            if planned
+            else []
         )
         seconds["gx"] = time.perf_counter() - t0
     finally:

@@ -25,8 +25,14 @@ Severity = Literal["blocking", "warning"]
 
 # The defect kinds the generator injects (docs/ARCHITECTURE.md).
 REJECTED_KINDS = (
-    "duplicate_row", "null_key", "malformed_date", "orphan_foreign_key", "date_after_end",
-    "malformed_json", "out_of_domain_code", "impossible_amount",
+    "duplicate_row",
+    "null_key",
+    "malformed_date",
+    "orphan_foreign_key",
+    "date_after_end",
+    "malformed_json",
+    "out_of_domain_code",
+    "impossible_amount",
 )
 REPAIRED_KINDS = ("comma_decimal", "untrimmed_code", "wrong_case_code")
 DEFECT_KINDS = REJECTED_KINDS + REPAIRED_KINDS

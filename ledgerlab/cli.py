@@ -46,7 +46,8 @@ AllowFailedOpt = Annotated[
 SourceOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--source", metavar="NAME=PATH",
+        "--source",
+        metavar="NAME=PATH",
         help="A declared source or raw table and its file or folder, e.g. --source taiwan=UCI_Credit_Card.csv "
         "or --source trans=raw/trans_head.asc (repeatable; LEDGERLAB_TAIWAN_CSV is --source taiwan=...).",
     ),
@@ -95,8 +96,15 @@ def generate(
     if file_format not in ("csv", "parquet"):
         _fail(f"--format must be csv or parquet, got {file_format!r}")
     out = out or config.paths().generated_data / f"accounts{accounts}_seed{seed}"
-    summary = run_generate(out, accounts=accounts, seed=seed, clean=clean,
-                           file_format=file_format, chunk_accounts=chunk_accounts, workers=workers)
+    summary = run_generate(
+        out,
+        accounts=accounts,
+        seed=seed,
+        clean=clean,
+        file_format=file_format,
+        chunk_accounts=chunk_accounts,
+        workers=workers,
+    )
     _print_lines(summary.lines())
 
 
@@ -207,7 +215,9 @@ def run(
     allow_failed_quality: AllowFailedOpt = False,
     task: Annotated[
         list[str] | None,
-        typer.Option("--task", "-t", metavar="TASK", help="Train and score only this task (repeatable; default: every task)."),
+        typer.Option(
+            "--task", "-t", metavar="TASK", help="Train and score only this task (repeatable; default: every task)."
+        ),
     ] = None,
 ) -> None:
     """Generate (unless --raw or --source) → ingest → dbt build → validate → train → score → report."""
@@ -219,7 +229,11 @@ def run(
     if unknown:
         raise UserError(f"unknown task {', '.join(unknown)}; the tasks are {', '.join(known)}")
     options = RunOptions(
-        accounts=accounts, seed=seed, raw_dir=raw, clean=clean, sources=_sources(source),
+        accounts=accounts,
+        seed=seed,
+        raw_dir=raw,
+        clean=clean,
+        sources=_sources(source),
         generate=not _sources(source, alias=False),  # --source without --raw: only those files
         allow_failed_quality=allow_failed_quality,
         tasks=tuple(task) if task else tuple(known),  # default: every task YAML in ml/tasks/

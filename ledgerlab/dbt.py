@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledgerlab.core import config, progress
-from ledgerlab.core.progress import Progress
 from ledgerlab.core.errors import DataCheckFailed, UserError
+from ledgerlab.core.progress import Progress
 
 # How many failing nodes a summary names before it says "and N more".
 SUMMARY_MAX_NODES = 5
@@ -64,8 +64,13 @@ def dbt_executable() -> str:
 _NODE_EVENT = re.compile(r"\b(\d+) of (\d+) (START|OK|PASS|FAIL|ERROR|WARN|SKIP|NO-OP)\b")
 
 
-def run_dbt(args: list[str], *, warehouse_path: Path | None = None, stream: bool = False,
-            on_progress: Progress = progress.ignore) -> DbtResult:
+def run_dbt(
+    args: list[str],
+    *,
+    warehouse_path: Path | None = None,
+    stream: bool = False,
+    on_progress: Progress = progress.ignore,
+) -> DbtResult:
     """Run ``dbt <args>`` from the repo root; raise DbtError naming what failed.
 
     ``on_progress(done, total)`` follows dbt's node events (``12 of 207 OK …``).
@@ -75,8 +80,12 @@ def run_dbt(args: list[str], *, warehouse_path: Path | None = None, stream: bool
     started_wall = time.time()
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=config.REPO_ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command,
+        cwd=config.REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: list[str] = []
     try:
@@ -165,21 +174,24 @@ def failed_nodes(target: Path) -> list[FailedNode] | None:
         kind = unique_id.split(".", 1)[0] or "node"
         attached = node.get("attached_node") or ""
         metadata = node.get("test_metadata") or {}
-        failed.append(FailedNode(
-            kind=kind,
-            status="fail" if result.get("status") == "fail" else "error",
-            name=metadata.get("name") or node.get("name") or unique_id.rsplit(".", 1)[-1],
-            model=attached.rsplit(".", 1)[-1] if attached else None,
-            column=node.get("column_name"),
-            rows=result.get("failures"),
-            message=result.get("message") or "",
-            path=node.get("original_file_path"),
-        ))
+        failed.append(
+            FailedNode(
+                kind=kind,
+                status="fail" if result.get("status") == "fail" else "error",
+                name=metadata.get("name") or node.get("name") or unique_id.rsplit(".", 1)[-1],
+                model=attached.rsplit(".", 1)[-1] if attached else None,
+                column=node.get("column_name"),
+                rows=result.get("failures"),
+                message=result.get("message") or "",
+                path=node.get("original_file_path"),
+            )
+        )
     return failed
 
 
-def failure_from(args: list[str], returncode: int, lines: list[str], env: dict[str, str],
-                 started_wall: float) -> UserError:
+def failure_from(
+    args: list[str], returncode: int, lines: list[str], env: dict[str, str], started_wall: float
+) -> UserError:
     """The error to raise for a failed dbt invocation: a few lines a person can act on."""
     target = Path(env["DBT_TARGET_PATH"])
     log = Path(env["DBT_LOG_PATH"]) / "dbt.log"
@@ -191,7 +203,8 @@ def failure_from(args: list[str], returncode: int, lines: list[str], env: dict[s
         # dbt stopped before running a node (a compilation error, no warehouse): its own last words
         # (the most specific is the last: "Runtime Error" comes before "IO Error: Cannot open file …")
         messages = [
-            ln.strip() for ln in lines
+            ln.strip()
+            for ln in lines
             if any(tag in ln for tag in ("Error", "ERROR")) and "Encountered an error" not in ln
         ] or [ln.strip() for ln in lines if ln.strip()][-1:]
         last = _first_line(messages[-1]) if messages else "no output"

@@ -24,6 +24,7 @@ from ledgerlab.core import config, progress
 from ledgerlab.core.errors import DataCheckFailed, MissingStep, UserError
 from ledgerlab.core.progress import Progress
 
+
 @dataclass
 class StepRecord:
     name: str
@@ -63,8 +64,13 @@ def _count(done: int, total: int, unit: str) -> str:
 @contextmanager
 def _progress_bar(console: Console, name: str, unit: str) -> Iterator[Progress]:
     """A bar with counts (``12/207 dbt nodes``) while a step runs; a spinner until it knows its total."""
-    columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("{task.fields[count]}"), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[count]}"),
+        TimeElapsedColumn(),
+    )
     with RichProgress(*columns, console=console, transient=True) as bar:
         task_id = bar.add_task(name, total=None, count="")
 
@@ -74,8 +80,9 @@ def _progress_bar(console: Console, name: str, unit: str) -> Iterator[Progress]:
         yield on_progress
 
 
-def _step(console: Console, report: PipelineReport, name: str, fn: Callable[[Progress], list[str]],
-          unit: str = "") -> list[str]:
+def _step(
+    console: Console, report: PipelineReport, name: str, fn: Callable[[Progress], list[str]], unit: str = ""
+) -> list[str]:
     """Run one step with a progress bar counting ``unit`` (fn receives the callback)."""
     started = time.perf_counter()
     with _progress_bar(console, name, unit) as on_progress:
@@ -96,14 +103,17 @@ def generate_step(options: RunOptions, on_progress: Progress = progress.ignore) 
     from ledgerlab.generator import generate
 
     out = config.paths().generated_data / f"accounts{options.accounts}_seed{options.seed}"
-    summary = generate(out, accounts=options.accounts, seed=options.seed, clean=options.clean,
-                       on_progress=on_progress)
+    summary = generate(out, accounts=options.accounts, seed=options.seed, clean=options.clean, on_progress=on_progress)
     return out, summary.lines()
 
 
-def ingest_step(raw_dir: Path | None, options: RunOptions, rows_out: dict[str, int] | None = None,
-                warehouse_path: Path | None = None,
-                on_progress: Progress = progress.ignore) -> list[str]:
+def ingest_step(
+    raw_dir: Path | None,
+    options: RunOptions,
+    rows_out: dict[str, int] | None = None,
+    warehouse_path: Path | None = None,
+    on_progress: Progress = progress.ignore,
+) -> list[str]:
     """Ingest into ``warehouse_path`` (a private copy: see warehouse.publishing).
 
     ``rows_out`` (if given) receives the rows loaded per raw table.
@@ -136,8 +146,9 @@ def require_ingested(warehouse_path: Path) -> None:
         )
 
 
-def build_step(full_refresh: bool = False, warehouse_path: Path | None = None,
-               on_progress: Progress = progress.ignore) -> list[str]:
+def build_step(
+    full_refresh: bool = False, warehouse_path: Path | None = None, on_progress: Progress = progress.ignore
+) -> list[str]:
     """`dbt build` of ``warehouse_path``; ``full_refresh`` rebuilds incremental models from scratch.
 
     Incremental models assume the raw tables grow by appends. A pipeline run
@@ -145,8 +156,8 @@ def build_step(full_refresh: bool = False, warehouse_path: Path | None = None,
     the real files), so it rebuilds in full; otherwise rows of the previous
     data set would survive in the incremental marts.
     """
-    from ledgerlab.dbt import run_dbt
     from ledgerlab.core.sources import write_macros
+    from ledgerlab.dbt import run_dbt
 
     # dbt needs the quarantine union's refs before it parses: they are generated from the
     # sources files (ledgerlab/core/sources.py), so a newly declared source is picked up here.
@@ -164,8 +175,9 @@ def build_step(full_refresh: bool = False, warehouse_path: Path | None = None,
     # Unit tests check the SQL's logic on fixed inputs, not the data: dbt's guidance is to run
     # them in development and CI (`make test` and a plain `dbt build` do), not in data runs.
     args = ["build", "--exclude-resource-type", "unit_test"]
-    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, warehouse_path=warehouse_path,
-                     on_progress=on_progress)
+    result = run_dbt(
+        [*args, "--full-refresh"] if full_refresh else args, warehouse_path=warehouse_path, on_progress=on_progress
+    )
     return [*lines, f"dbt build: {result.summary_line()}", *absent_source_notes(warehouse_path)]
 
 
@@ -223,8 +235,11 @@ def absent_source_notes(warehouse_path: Path | None = None) -> list[str]:
             ).fetchall()
     except Exception:  # noqa: BLE001 - no manifest (dbt run on a warehouse ingested elsewhere): nothing to say
         return []
-    return [f"note: source {name} was not ingested: the models built on it are empty"
-            for name, present in rows if not present]
+    return [
+        f"note: source {name} was not ingested: the models built on it are empty"
+        for name, present in rows
+        if not present
+    ]
 
 
 def warm_up_for_validation(raw_rows: int):
@@ -250,8 +265,12 @@ def warm_up_for_validation(raw_rows: int):
     return start_helper_processes(config.validation_jobs(raw_rows) - 1)
 
 
-def validate_step(allow_failed_quality: bool, helpers=None, warehouse_path: Path | None = None,
-                  on_progress: Progress = progress.ignore) -> list[str]:
+def validate_step(
+    allow_failed_quality: bool,
+    helpers=None,
+    warehouse_path: Path | None = None,
+    on_progress: Progress = progress.ignore,
+) -> list[str]:
     """Validate ``warehouse_path`` (with the warmed-up ``helpers``, shut down afterwards, if given)."""
     from expectations.runner import validate
 
@@ -269,15 +288,17 @@ def validate_step(allow_failed_quality: bool, helpers=None, warehouse_path: Path
     return lines
 
 
-def train_and_score_step(task: str, allow_failed_quality: bool, warehouse_path: Path | None = None,
-                         on_progress: Progress = progress.ignore) -> tuple[str, list[str]]:
+def train_and_score_step(
+    task: str, allow_failed_quality: bool, warehouse_path: Path | None = None, on_progress: Progress = progress.ignore
+) -> tuple[str, list[str]]:
     from ml.errors import TaskSkipped
     from ml.score import score_task
     from ml.train import train_task
 
     try:
-        trained = train_task(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path,
-                             on_progress=on_progress)
+        trained = train_task(
+            task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path, on_progress=on_progress
+        )
     except TaskSkipped as skipped:
         missing = missing_sources_of_task(task, warehouse_path)
         note = f" (source{'s' if len(missing) > 1 else ''} {', '.join(missing)} not ingested)" if missing else ""
@@ -313,24 +334,39 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
 
             _step(console, report, "generate", _generate, "units")
             raw_dir = holder["out"]
-        report.outputs["raw data"] = str(raw_dir) if raw_dir else ", ".join(
-            f"{name}={path}" for name, path in options.sources.items())
+        report.outputs["raw data"] = (
+            str(raw_dir) if raw_dir else ", ".join(f"{name}={path}" for name, path in options.sources.items())
+        )
 
         ingested: dict[str, int] = {}
-        _step(console, report, "ingest",
-              lambda on: ingest_step(raw_dir, options, ingested, warehouse_path=copy, on_progress=on), "bytes")
+        _step(
+            console,
+            report,
+            "ingest",
+            lambda on: ingest_step(raw_dir, options, ingested, warehouse_path=copy, on_progress=on),
+            "bytes",
+        )
         report.outputs["warehouse"] = str(published)
         helpers = warm_up_for_validation(sum(ingested.values()))
         try:
-            _step(console, report, "dbt build",
-                  lambda on: build_step(full_refresh=True, warehouse_path=copy, on_progress=on), "dbt nodes")
+            _step(
+                console,
+                report,
+                "dbt build",
+                lambda on: build_step(full_refresh=True, warehouse_path=copy, on_progress=on),
+                "dbt nodes",
+            )
         except BaseException:
             if helpers is not None:
                 helpers.shutdown()
             raise
-        _step(console, report, "validate",
-              lambda on: validate_step(options.allow_failed_quality, helpers, warehouse_path=copy, on_progress=on),
-              "GX suites")
+        _step(
+            console,
+            report,
+            "validate",
+            lambda on: validate_step(options.allow_failed_quality, helpers, warehouse_path=copy, on_progress=on),
+            "GX suites",
+        )
         report.outputs["quality report"] = str(paths.quality_reports / "index.html")
         report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
 
@@ -339,8 +375,9 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
         for task in options.tasks or tuple(available_tasks()):
             started = time.perf_counter()
             with _progress_bar(console, f"train + score {task}", "CV folds") as on_progress:
-                status, lines = train_and_score_step(task, options.allow_failed_quality, warehouse_path=copy,
-                                                     on_progress=on_progress)
+                status, lines = train_and_score_step(
+                    task, options.allow_failed_quality, warehouse_path=copy, on_progress=on_progress
+                )
             record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
             report.steps.append(record)
             mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"

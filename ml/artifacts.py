@@ -41,8 +41,9 @@ def sha256_file(path: Path) -> str:
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=10, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
@@ -54,9 +55,15 @@ def library_versions() -> dict[str, str]:
     import scipy
     import sklearn
 
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "polars": pl.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__,
-            "duckdb": duckdb.__version__, "joblib": joblib.__version__}
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "polars": pl.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "duckdb": duckdb.__version__,
+        "joblib": joblib.__version__,
+    }
 
 
 def new_version(fingerprint: str, now: dt.datetime | None = None) -> str:
@@ -131,8 +138,7 @@ class SavedModel:
     sha256: str
 
 
-def save_model(task: str, version: str, model, metadata: dict,
-               models_dir: Path | None = None) -> SavedModel:
+def save_model(task: str, version: str, model, metadata: dict, models_dir: Path | None = None) -> SavedModel:
     models_dir = models_dir or config.paths().models
     folder = models_dir / task / version
     suffix = 1
@@ -147,8 +153,9 @@ def save_model(task: str, version: str, model, metadata: dict,
     metadata = {**metadata, "version": version, "model_file": MODEL_FILE, "model_sha256": digest}
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, default=str), encoding="utf-8")
     (models_dir / task / LATEST_FILE).write_text(
-        json.dumps({"task": task, "version": version, "path": str(folder), "model_sha256": digest},
-                   indent=2), encoding="utf-8")
+        json.dumps({"task": task, "version": version, "path": str(folder), "model_sha256": digest}, indent=2),
+        encoding="utf-8",
+    )
     write_inventory(models_dir)
     return SavedModel(task, version, folder, model_path, digest)
 
@@ -166,7 +173,9 @@ def latest_version(task: str, models_dir: Path | None = None) -> dict:
     models_dir = models_dir or config.paths().models
     pointer = models_dir / task / LATEST_FILE
     if not pointer.is_file():
-        raise NoTrainedModel(f"no trained model for task {task!r} in {models_dir} (run `ledgerlab train --task {task}`)")
+        raise NoTrainedModel(
+            f"no trained model for task {task!r} in {models_dir} (run `ledgerlab train --task {task}`)"
+        )
     return json.loads(pointer.read_text(encoding="utf-8"))
 
 
@@ -201,17 +210,19 @@ def write_inventory(models_dir: Path | None = None) -> Path:
             meta = json.loads(metadata_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        entries.append({
-            "task": meta.get("task"),
-            "version": meta.get("version"),
-            "created": meta.get("created_at"),
-            "selected_model": meta.get("selected_model"),
-            "metrics": meta.get("metrics_summary", {}),
-            "path": str(metadata_path.parent),
-            "sha256": meta.get("model_sha256"),
-            "data_fingerprint": meta.get("training_data", {}).get("fingerprint"),
-            "git_commit": meta.get("git_commit"),
-        })
+        entries.append(
+            {
+                "task": meta.get("task"),
+                "version": meta.get("version"),
+                "created": meta.get("created_at"),
+                "selected_model": meta.get("selected_model"),
+                "metrics": meta.get("metrics_summary", {}),
+                "path": str(metadata_path.parent),
+                "sha256": meta.get("model_sha256"),
+                "data_fingerprint": meta.get("training_data", {}).get("fingerprint"),
+                "git_commit": meta.get("git_commit"),
+            }
+        )
     latest = {}
     for task_dir in sorted(p for p in models_dir.glob("*") if (p / LATEST_FILE).is_file()):
         latest[task_dir.name] = json.loads((task_dir / LATEST_FILE).read_text(encoding="utf-8"))["version"]

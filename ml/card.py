@@ -16,8 +16,16 @@ from markupsafe import Markup
 from ml import svg
 from ml.tasks import Task
 
-OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
-             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7"}
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
 MODEL_COLOUR, ORACLE_COLOUR, REFERENCE_COLOUR = OKABE_ITO["blue"], OKABE_ITO["orange"], "#888888"
 OOT_COLOUR = OKABE_ITO["vermillion"]
 
@@ -38,8 +46,9 @@ def _ci(interval, digits: int = 3) -> str:
     return f"{interval[0]:.{digits}f}–{interval[1]:.{digits}f}"
 
 
-def _curve_pair(model: dict, oracle: dict | None, key: str, xs: str, ys: str, label: str,
-                oracle_label: str) -> list[svg.Series]:
+def _curve_pair(
+    model: dict, oracle: dict | None, key: str, xs: str, ys: str, label: str, oracle_label: str
+) -> list[svg.Series]:
     out = [svg.Series(label, model[key][xs], model[key][ys], MODEL_COLOUR)]
     if oracle:
         out.append(svg.Series(oracle_label, oracle[key][xs], oracle[key][ys], ORACLE_COLOUR, dash="6 4"))
@@ -51,57 +60,104 @@ def figures(metrics: dict, plots: dict) -> list[str]:
     model, oracle = plots["model"], plots.get("oracle")
     out = []
     chance = svg.Series("chance", [0, 1], [0, 1], REFERENCE_COLOUR, dash="2 4")
-    roc = _curve_pair(model, oracle, "roc", "fpr", "tpr", f"model (AUC {metrics['roc_auc']:.3f})",
-                      f"oracle (AUC {_fmt(metrics['oracle_roc_auc'])})")
-    out.append(svg.line_chart([chance, *roc], "ROC curve", "False positive rate", "True positive rate",
-                              (0, 1), (0, 1)))
+    roc = _curve_pair(
+        model,
+        oracle,
+        "roc",
+        "fpr",
+        "tpr",
+        f"model (AUC {metrics['roc_auc']:.3f})",
+        f"oracle (AUC {_fmt(metrics['oracle_roc_auc'])})",
+    )
+    out.append(svg.line_chart([chance, *roc], "ROC curve", "False positive rate", "True positive rate", (0, 1), (0, 1)))
 
-    pr = _curve_pair(model, oracle, "pr", "recall", "precision", f"model (PR AUC {metrics['pr_auc']:.3f})",
-                     "oracle")
-    prevalence = svg.Series(f"prevalence ({metrics['prevalence']:.3f})", [0, 1], [metrics["prevalence"]] * 2,
-                            REFERENCE_COLOUR, dash="2 4")
-    out.append(svg.line_chart([*pr, prevalence], "Precision-recall curve", "Recall", "Precision",
-                              (0, 1), (0, 1)))
+    pr = _curve_pair(model, oracle, "pr", "recall", "precision", f"model (PR AUC {metrics['pr_auc']:.3f})", "oracle")
+    prevalence = svg.Series(
+        f"prevalence ({metrics['prevalence']:.3f})", [0, 1], [metrics["prevalence"]] * 2, REFERENCE_COLOUR, dash="2 4"
+    )
+    out.append(svg.line_chart([*pr, prevalence], "Precision-recall curve", "Recall", "Precision", (0, 1), (0, 1)))
 
     curve = metrics["calibration_curve"]
-    series = [svg.Series(f"model, cross-validated (slope {_fmt(metrics['calibration_slope'], 2)})",
-                         curve["mean_predicted"], curve["observed_rate"], MODEL_COLOUR, markers=True)]
+    series = [
+        svg.Series(
+            f"model, cross-validated (slope {_fmt(metrics['calibration_slope'], 2)})",
+            curve["mean_predicted"],
+            curve["observed_rate"],
+            MODEL_COLOUR,
+            markers=True,
+        )
+    ]
     tops = [*curve["mean_predicted"], *curve["observed_rate"], 0.05]
     oot = metrics.get("out_of_time") or {}
     if oot.get("calibration_curve"):
         oc = oot["calibration_curve"]
-        series.append(svg.Series(f"model, out of time (slope {_fmt(oot['calibration_slope'], 2)})",
-                                 oc["mean_predicted"], oc["observed_rate"], OOT_COLOUR, dash="6 3",
-                                 markers=True))
+        series.append(
+            svg.Series(
+                f"model, out of time (slope {_fmt(oot['calibration_slope'], 2)})",
+                oc["mean_predicted"],
+                oc["observed_rate"],
+                OOT_COLOUR,
+                dash="6 3",
+                markers=True,
+            )
+        )
         tops += [*oc["mean_predicted"], *oc["observed_rate"]]
     if metrics.get("oracle"):
         oc = metrics["oracle"]["calibration_curve"]
-        series.append(svg.Series("oracle", oc["mean_predicted"], oc["observed_rate"], ORACLE_COLOUR,
-                                 dash="6 4", markers=True))
+        series.append(
+            svg.Series("oracle", oc["mean_predicted"], oc["observed_rate"], ORACLE_COLOUR, dash="6 4", markers=True)
+        )
         tops += [*oc["mean_predicted"], *oc["observed_rate"]]
     top = min(max(v for v in tops if v is not None) * 1.05, 1.0)
     series.insert(0, svg.Series("perfect calibration", [0, top], [0, top], REFERENCE_COLOUR, dash="2 4"))
-    out.append(svg.line_chart(series, "Calibration (deciles of the score)", "Mean predicted probability",
-                              "Observed rate", (0, top), (0, top)))
+    out.append(
+        svg.line_chart(
+            series,
+            "Calibration (deciles of the score)",
+            "Mean predicted probability",
+            "Observed rate",
+            (0, top),
+            (0, top),
+        )
+    )
 
     importance = metrics["explanations"]["permutation_importance"][:12]
-    out.append(svg.bar_chart_horizontal([r["feature"] for r in importance], [r["auc_drop"] for r in importance],
-                                        [r["sd_across_folds"] or 0.0 for r in importance],
-                                        "Permutation importance (out of sample)",
-                                        "Drop in ROC AUC when shuffled (± sd across folds)", OKABE_ITO["green"]))
+    out.append(
+        svg.bar_chart_horizontal(
+            [r["feature"] for r in importance],
+            [r["auc_drop"] for r in importance],
+            [r["sd_across_folds"] or 0.0 for r in importance],
+            "Permutation importance (out of sample)",
+            "Drop in ROC AUC when shuffled (± sd across folds)",
+            OKABE_ITO["green"],
+        )
+    )
 
     hist = model["score_hist"]
-    out.append(svg.stacked_histogram(hist["edges"], [("outcome 0", hist["negatives"], OKABE_ITO["sky_blue"]),
-                                                     ("outcome 1", hist["positives"], OKABE_ITO["vermillion"])],
-                                     "Score distribution (evaluation rows)", "Predicted probability", "Rows",
-                                     marker=(metrics["threshold"], "cost threshold")))
+    out.append(
+        svg.stacked_histogram(
+            hist["edges"],
+            [
+                ("outcome 0", hist["negatives"], OKABE_ITO["sky_blue"]),
+                ("outcome 1", hist["positives"], OKABE_ITO["vermillion"]),
+            ],
+            "Score distribution (evaluation rows)",
+            "Predicted probability",
+            "Rows",
+            marker=(metrics["threshold"], "cost threshold"),
+        )
+    )
 
     colours = [OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["purple"]]
     for i, pd_ in enumerate(metrics["explanations"]["partial_dependence"]):
-        out.append(svg.line_chart([svg.Series(pd_["feature"], pd_["grid"], pd_["average_prediction"],
-                                              colours[i % 3], markers=True)],
-                                  f"Partial dependence: {pd_['feature']}", pd_["feature"],
-                                  "Average predicted probability"))
+        out.append(
+            svg.line_chart(
+                [svg.Series(pd_["feature"], pd_["grid"], pd_["average_prediction"], colours[i % 3], markers=True)],
+                f"Partial dependence: {pd_['feature']}",
+                pd_["feature"],
+                "Average predicted probability",
+            )
+        )
     return out
 
 
@@ -110,14 +166,24 @@ def context(task: Task, metrics: dict) -> dict:
     notes = list(task.notes)
     no_history = data.get("rows_without_history")
     if no_history is not None and data["rows"] and no_history / data["rows"] > NO_HISTORY_NOTE_SHARE:
-        notes.insert(0, f"Most rows ({no_history:,} of {data['rows']:,}, {no_history / data['rows']:.0%}) have "
-                        "no transaction history before their as-of date: their history features are "
-                        "missing and imputed, so the model leans on loan terms, district and account "
-                        "attributes. (The real Berka transactions provided end in March 1994.)")
-    return {"task": task, "m": metrics, "fmt": _fmt, "ci": _ci, "notes": notes, "span": _span,
-            "population_text": _population_text(metrics["deployed_model"]["scoring_population"]),
-            "deployment_limitation": _deployment_limitation(metrics),
-            "no_history_share": (no_history / data["rows"]) if no_history is not None and data["rows"] else None}
+        notes.insert(
+            0,
+            f"Most rows ({no_history:,} of {data['rows']:,}, {no_history / data['rows']:.0%}) have "
+            "no transaction history before their as-of date: their history features are "
+            "missing and imputed, so the model leans on loan terms, district and account "
+            "attributes. (The real Berka transactions provided end in March 1994.)",
+        )
+    return {
+        "task": task,
+        "m": metrics,
+        "fmt": _fmt,
+        "ci": _ci,
+        "notes": notes,
+        "span": _span,
+        "population_text": _population_text(metrics["deployed_model"]["scoring_population"]),
+        "deployment_limitation": _deployment_limitation(metrics),
+        "no_history_share": (no_history / data["rows"]) if no_history is not None and data["rows"] else None,
+    }
 
 
 def _span(dates) -> str:
@@ -129,8 +195,10 @@ def _span(dates) -> str:
 def _population_text(population: dict) -> str:
     kind = population.get("population", "all")
     if kind == "out_of_time":
-        return (f"the later cohort ({population['column']} from {population['cutoff']} on), which the "
-                "deployed model was not fitted on")
+        return (
+            f"the later cohort ({population['column']} from {population['cutoff']} on), which the "
+            "deployed model was not fitted on"
+        )
     if kind == "unlabelled":
         return "the rows whose outcome is not known yet, in the latest snapshot"
     return "every row of the mart" + (f" ({population['note']})" if population.get("note") else "")
@@ -139,16 +207,24 @@ def _population_text(population: dict) -> str:
 def _deployment_limitation(metrics: dict) -> str:
     oot = metrics.get("out_of_time") or {}
     if metrics["deployed_model"]["scoring_population"].get("population") == "out_of_time":
-        return ("The deployed model is the one fitted before the out-of-time cut-off: the out-of-time figures "
-                "are its own performance on the cohort it scores; it has not learnt from that cohort.")
+        return (
+            "The deployed model is the one fitted before the out-of-time cut-off: the out-of-time figures "
+            "are its own performance on the cohort it scores; it has not learnt from that cohort."
+        )
     if oot and "skipped" not in oot:
-        return ("The deployed model is refitted on every development row; the out-of-time figures measure the "
-                "same recipe fitted on an earlier period, not the deployed model itself.")
+        return (
+            "The deployed model is refitted on every development row; the out-of-time figures measure the "
+            "same recipe fitted on an earlier period, not the deployed model itself."
+        )
     if metrics["evaluation"]["strategy"] == "time_holdout":
-        return ("Measured on the latest quarter of the data, then refitted on all rows: the deployed model has "
-                "not itself been tested on unseen data.")
-    return ("Cross-validated on one period: performance over time is not measured; the deployed model is "
-            "refitted on all rows.")
+        return (
+            "Measured on the latest quarter of the data, then refitted on all rows: the deployed model has "
+            "not itself been tested on unseen data."
+        )
+    return (
+        "Cross-validated on one period: performance over time is not measured; the deployed model is "
+        "refitted on all rows."
+    )
 
 
 HTML_TEMPLATE = """<!doctype html>
@@ -375,8 +451,7 @@ Top features (permutation importance, out of sample): {% for r in m.explanations
 def write_model_card(task: Task, metrics: dict, plots: dict, out_dir: Path) -> tuple[Path, Path]:
     env = jinja2.Environment(autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined)
     ctx = context(task, metrics)
-    html = env.from_string(HTML_TEMPLATE).render(
-        **ctx, figure_html=[Markup(h) for h in figures(metrics, plots)])
+    html = env.from_string(HTML_TEMPLATE).render(**ctx, figure_html=[Markup(h) for h in figures(metrics, plots)])
     md_env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
     markdown = md_env.from_string(MD_TEMPLATE).render(**ctx)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -34,8 +34,7 @@ def reference_distribution(values: np.ndarray, *, categorical: bool = False, bin
     if categorical:
         labels, counts = np.unique(np.asarray(values).astype(str), return_counts=True)
         total = counts.sum()
-        return {"kind": "categorical", "categories": labels.tolist(),
-                "proportions": (counts / total).tolist()}
+        return {"kind": "categorical", "categories": labels.tolist(), "proportions": (counts / total).tolist()}
     numbers = np.asarray(values, dtype=float)
     finite = numbers[~np.isnan(numbers)]
     edges = np.unique(np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1])).tolist() if finite.size else []

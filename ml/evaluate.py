@@ -8,6 +8,7 @@ seed) and is unit-tested against hand-computed values.
 from __future__ import annotations
 
 from collections.abc import Callable
+
 import numpy as np
 from scipy.stats import rankdata
 from sklearn.calibration import calibration_curve
@@ -236,7 +237,13 @@ def bootstrap_intervals(y, p, *, reps: int = 500, seed: int = 0, level: float = 
 
 
 def classification_report(
-    y, p, *, cost_fn: float, cost_fp: float, reps: int = 500, seed: int = 0,
+    y,
+    p,
+    *,
+    cost_fn: float,
+    cost_fp: float,
+    reps: int = 500,
+    seed: int = 0,
     threshold: float | None = None,
 ) -> dict:
     """Every metric of one set of predictions, with bootstrap intervals where they matter."""

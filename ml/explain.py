@@ -89,7 +89,10 @@ def reason_codes(
 
 
 def permutation_importances(
-    fitted: Sequence[tuple[object, np.ndarray, np.ndarray]], columns: Sequence[str], *, seed: int,
+    fitted: Sequence[tuple[object, np.ndarray, np.ndarray]],
+    columns: Sequence[str],
+    *,
+    seed: int,
     repeats: int = 3,
 ) -> list[dict]:
     """Mean drop in ROC AUC when a feature is shuffled, averaged over (model, x_test, y_test) folds.
@@ -100,21 +103,27 @@ def permutation_importances(
     for model, x_test, y_test in fitted:
         if len(np.unique(y_test)) < 2:
             continue
-        result = permutation_importance(model, x_test, y_test, scoring="roc_auc", n_repeats=repeats,
-                                        random_state=seed, n_jobs=1)
+        result = permutation_importance(
+            model, x_test, y_test, scoring="roc_auc", n_repeats=repeats, random_state=seed, n_jobs=1
+        )
         drops.append(result.importances_mean)
     if not drops:
         return []
     mean = np.mean(drops, axis=0)
     sd = np.std(drops, axis=0)
     ranked = np.argsort(-mean, kind="stable")
-    return [{"feature": columns[j], "auc_drop": float(mean[j]), "sd_across_folds": float(sd[j])}
-            for j in ranked]
+    return [{"feature": columns[j], "auc_drop": float(mean[j]), "sd_across_folds": float(sd[j])} for j in ranked]
 
 
 def partial_dependence(
-    model, x: np.ndarray, columns: Sequence[str], feature: str, *, grid_points: int = 20,
-    max_rows: int = 2000, seed: int = 0,
+    model,
+    x: np.ndarray,
+    columns: Sequence[str],
+    feature: str,
+    *,
+    grid_points: int = 20,
+    max_rows: int = 2000,
+    seed: int = 0,
 ) -> dict:
     """Average predicted probability as ``feature`` is set to each grid value (5th-95th percentile)."""
     j = list(columns).index(feature)
@@ -138,8 +147,10 @@ def odds_ratios(logistic_pipeline, feature_names: Sequence[str]) -> list[dict]:
     per category against the average for one-hot levels; sorted by distance from 1."""
     model = logistic_pipeline.named_steps["model"]
     coefs = model.coef_.ravel()
-    rows = [{"feature": str(name), "coefficient": float(c), "odds_ratio": float(np.exp(c))}
-            for name, c in zip(feature_names, coefs, strict=True)]
+    rows = [
+        {"feature": str(name), "coefficient": float(c), "odds_ratio": float(np.exp(c))}
+        for name, c in zip(feature_names, coefs, strict=True)
+    ]
     return sorted(rows, key=lambda r: -abs(r["coefficient"]))
 
 
@@ -150,5 +161,13 @@ def reasons_frame(reasons: list[list[str | None]]) -> pl.DataFrame:
     )
 
 
-__all__ = ["MISSING_CATEGORY", "baselines", "contributions", "odds_ratios", "partial_dependence",
-           "permutation_importances", "reason_codes", "reasons_frame"]
+__all__ = [
+    "MISSING_CATEGORY",
+    "baselines",
+    "contributions",
+    "odds_ratios",
+    "partial_dependence",
+    "permutation_importances",
+    "reason_codes",
+    "reasons_frame",
+]

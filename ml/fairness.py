@@ -28,8 +28,9 @@ def _ratio(value: float | None, reference: float | None) -> float | None:
     return float(value / reference)
 
 
-def group_metrics(y: np.ndarray, p: np.ndarray, groups: Sequence, threshold: float,
-                  reference: str | None = None, min_group: int = 10) -> dict:
+def group_metrics(
+    y: np.ndarray, p: np.ndarray, groups: Sequence, threshold: float, reference: str | None = None, min_group: int = 10
+) -> dict:
     """Metrics per group value (NULL shown as 'unknown'); reference defaults to the largest group."""
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
@@ -67,19 +68,24 @@ def reading(attribute: str, result: dict) -> str:
         if name == ref or ratio is None or row["n"] < 30:
             continue
         if not FOUR_FIFTHS[0] <= ratio <= FOUR_FIFTHS[1]:
-            flagged.append(f"{name} ({ratio:.2f}x, outcome rate {row['outcome_rate']:.1%} vs "
-                           f"{result['groups'][ref]['outcome_rate']:.1%})")
+            flagged.append(
+                f"{name} ({ratio:.2f}x, outcome rate {row['outcome_rate']:.1%} vs "
+                f"{result['groups'][ref]['outcome_rate']:.1%})"
+            )
     if not flagged:
-        return (f"By {attribute}: every group of 30 or more is flagged at between 0.8 and 1.25 times the "
-                f"rate of the reference group '{ref}'; no disparity by the four-fifths convention.")
-    return (f"By {attribute}: flagged at a rate outside 0.8-1.25 times the reference group '{ref}': "
-            + "; ".join(flagged)
-            + ". Check whether the difference follows the groups' different outcome rates "
-              "(then it is what the model is for) or a proxy effect.")
+        return (
+            f"By {attribute}: every group of 30 or more is flagged at between 0.8 and 1.25 times the "
+            f"rate of the reference group '{ref}'; no disparity by the four-fifths convention."
+        )
+    return (
+        f"By {attribute}: flagged at a rate outside 0.8-1.25 times the reference group '{ref}': "
+        + "; ".join(flagged)
+        + ". Check whether the difference follows the groups' different outcome rates "
+        "(then it is what the model is for) or a proxy effect."
+    )
 
 
-def fairness_report(y, p, attributes: dict[str, Sequence], threshold: float,
-                    references: dict[str, str]) -> dict:
+def fairness_report(y, p, attributes: dict[str, Sequence], threshold: float, references: dict[str, str]) -> dict:
     out = {}
     for attribute, groups in attributes.items():
         result = group_metrics(y, p, groups, threshold, references.get(attribute))

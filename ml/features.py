@@ -37,14 +37,11 @@ def require_columns(df: pl.DataFrame, columns: Iterable[str], step: str) -> None
 
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     """numerator / denominator, NULL when the denominator is NULL or not positive."""
-    return (
-        pl.when(denominator > 0)
-        .then(numerator.cast(pl.Float64) / denominator.cast(pl.Float64))
-        .otherwise(None)
-    )
+    return pl.when(denominator > 0).then(numerator.cast(pl.Float64) / denominator.cast(pl.Float64)).otherwise(None)
 
 
 # --- Berka: loan terms against the owner's income ------------------------------------------
+
 
 def installment_to_income(df: pl.DataFrame) -> pl.DataFrame:
     """Monthly instalment over mean monthly inflow (NULL without inflow history)."""
@@ -73,29 +70,29 @@ def payment_cover(df: pl.DataFrame) -> pl.DataFrame:
 
 # --- Berka: transaction history (owner account) --------------------------------------------
 
+
 def inflow_stability(df: pl.DataFrame) -> pl.DataFrame:
     """Coefficient of variation of monthly inflow, and net flow as a share of inflow."""
-    require_columns(df, ["mean_monthly_inflow", "std_monthly_inflow", "mean_monthly_outflow"],
-                    "inflow_stability")
+    require_columns(df, ["mean_monthly_inflow", "std_monthly_inflow", "mean_monthly_outflow"], "inflow_stability")
     return df.with_columns(
         _ratio(pl.col("std_monthly_inflow"), pl.col("mean_monthly_inflow")).alias("inflow_cv"),
-        _ratio(pl.col("mean_monthly_inflow") - pl.col("mean_monthly_outflow"),
-               pl.col("mean_monthly_inflow")).alias("net_flow_ratio"),
+        _ratio(pl.col("mean_monthly_inflow") - pl.col("mean_monthly_outflow"), pl.col("mean_monthly_inflow")).alias(
+            "net_flow_ratio"
+        ),
     )
 
 
 def inflow_trend(df: pl.DataFrame) -> pl.DataFrame:
     """Inflow of the last three months over the mean monthly inflow (a falling income shows here)."""
     require_columns(df, ["inflow_last_3m", "mean_monthly_inflow"], "inflow_trend")
-    return df.with_columns(
-        _ratio(pl.col("inflow_last_3m"), pl.col("mean_monthly_inflow")).alias("inflow_trend")
-    )
+    return df.with_columns(_ratio(pl.col("inflow_last_3m"), pl.col("mean_monthly_inflow")).alias("inflow_trend"))
 
 
 def balance_volatility(df: pl.DataFrame) -> pl.DataFrame:
     """Balance spread relative to income, and how often the balance went negative."""
-    require_columns(df, ["std_balance", "mean_monthly_inflow", "n_negative_balance", "n_transactions"],
-                    "balance_volatility")
+    require_columns(
+        df, ["std_balance", "mean_monthly_inflow", "n_negative_balance", "n_transactions"], "balance_volatility"
+    )
     return df.with_columns(
         _ratio(pl.col("std_balance"), pl.col("mean_monthly_inflow")).alias("balance_volatility"),
         _ratio(pl.col("n_negative_balance"), pl.col("n_transactions")).alias("negative_balance_rate"),
@@ -106,14 +103,16 @@ def income_and_balance_shape(df: pl.DataFrame) -> pl.DataFrame:
     """Log income, log balance (floored at 1), balance coefficient of variation (capped at 10) and
     log(1 + negative-balance count): the scales on which risk is usually close to linear, which a
     logistic model needs."""
-    require_columns(df, ["mean_monthly_inflow", "mean_balance", "std_balance", "n_negative_balance"],
-                    "income_and_balance_shape")
+    require_columns(
+        df, ["mean_monthly_inflow", "mean_balance", "std_balance", "n_negative_balance"], "income_and_balance_shape"
+    )
     inflow = pl.col("mean_monthly_inflow").cast(pl.Float64)
     return df.with_columns(
         pl.when(inflow > 0).then(inflow.log()).otherwise(None).alias("log_mean_inflow"),
         pl.max_horizontal(pl.col("mean_balance").cast(pl.Float64), pl.lit(1.0)).log().alias("log_mean_balance"),
         _ratio(pl.col("std_balance"), pl.max_horizontal(pl.col("mean_balance").abs(), pl.lit(1.0)))
-        .clip(upper_bound=10.0).alias("balance_cv"),
+        .clip(upper_bound=10.0)
+        .alias("balance_cv"),
         pl.col("n_negative_balance").cast(pl.Float64).log1p().alias("log_negative_balance"),
     )
 
@@ -129,19 +128,22 @@ def history_recency(df: pl.DataFrame) -> pl.DataFrame:
 
 def digital_engagement(df: pl.DataFrame) -> pl.DataFrame:
     """Login trend (last vs previous 90 days), any digital use, share of password resets."""
-    require_columns(df, ["logins_last_90d", "logins_prev_90d", "digital_events_last_180d",
-                         "password_resets_last_180d"], "digital_engagement")
+    require_columns(
+        df,
+        ["logins_last_90d", "logins_prev_90d", "digital_events_last_180d", "password_resets_last_180d"],
+        "digital_engagement",
+    )
     last = pl.col("logins_last_90d").fill_null(0).cast(pl.Float64)
     prev = pl.col("logins_prev_90d").fill_null(0).cast(pl.Float64)
     return df.with_columns(
         ((last + 1.0) / (prev + 1.0)).alias("login_trend"),
         (pl.col("digital_events_last_180d").fill_null(0) > 0).alias("is_digitally_active"),
-        _ratio(pl.col("password_resets_last_180d"), pl.col("digital_events_last_180d"))
-        .alias("password_reset_share"),
+        _ratio(pl.col("password_resets_last_180d"), pl.col("digital_events_last_180d")).alias("password_reset_share"),
     )
 
 
 # --- Taiwan credit cards ------------------------------------------------------------------
+
 
 def _months(prefix: str) -> list[str]:
     return [f"{prefix}_m{i}" for i in range(1, TAIWAN_MONTHS + 1)]
@@ -156,8 +158,9 @@ def card_utilisation(df: pl.DataFrame) -> pl.DataFrame:
         ratios[0].alias("utilisation"),
         pl.mean_horizontal(ratios).alias("mean_utilisation"),
         pl.max_horizontal(ratios).alias("max_utilisation"),
-        _ratio(pl.col("bill_amount_m1") - pl.col("bill_amount_m6"), pl.col("credit_limit"))
-        .alias("bill_growth_to_limit"),
+        _ratio(pl.col("bill_amount_m1") - pl.col("bill_amount_m6"), pl.col("credit_limit")).alias(
+            "bill_growth_to_limit"
+        ),
     )
 
 
@@ -174,8 +177,7 @@ def card_pay_ratios(df: pl.DataFrame) -> pl.DataFrame:
     ]
     out = df.with_columns(ratios)
     return out.with_columns(
-        pl.mean_horizontal([pl.col(f"pay_ratio_m{i + 1}") for i in range(TAIWAN_MONTHS - 1)])
-        .alias("mean_pay_ratio"),
+        pl.mean_horizontal([pl.col(f"pay_ratio_m{i + 1}") for i in range(TAIWAN_MONTHS - 1)]).alias("mean_pay_ratio"),
         _ratio(pl.sum_horizontal([pl.col(p) for p in paid]), pl.col("credit_limit")).alias("paid_to_limit"),
     )
 
@@ -202,11 +204,16 @@ def card_repay_codes(df: pl.DataFrame) -> pl.DataFrame:
     def code(column: str) -> pl.Expr:
         value = pl.col(column)
         return (
-            pl.when(value.is_null()).then(None)
-            .when(value <= -2).then(pl.lit("no_consumption"))
-            .when(value == -1).then(pl.lit("paid_duly"))
-            .when(value == 0).then(pl.lit("revolving"))
-            .when(value <= 2).then(pl.format("delay_{}", value.cast(pl.Int64)))
+            pl.when(value.is_null())
+            .then(None)
+            .when(value <= -2)
+            .then(pl.lit("no_consumption"))
+            .when(value == -1)
+            .then(pl.lit("paid_duly"))
+            .when(value == 0)
+            .then(pl.lit("revolving"))
+            .when(value <= 2)
+            .then(pl.format("delay_{}", value.cast(pl.Int64)))
             .otherwise(pl.lit("delay_3plus"))
         )
 
@@ -222,37 +229,53 @@ class Step:
 
 _HISTORY = ("mean_monthly_inflow", "std_monthly_inflow", "mean_monthly_outflow")
 _STEPS: dict[str, Step] = {
-    "installment_to_income": Step(installment_to_income, ("monthly_payment", "mean_monthly_inflow"),
-                                  ("installment_to_income",)),
-    "loan_to_annual_income": Step(loan_to_annual_income, ("loan_amount", "mean_monthly_inflow"),
-                                  ("loan_to_annual_income",)),
-    "payment_cover": Step(payment_cover, ("mean_balance", "min_balance", "monthly_payment"),
-                          ("balance_to_payment", "min_balance_to_payment")),
+    "installment_to_income": Step(
+        installment_to_income, ("monthly_payment", "mean_monthly_inflow"), ("installment_to_income",)
+    ),
+    "loan_to_annual_income": Step(
+        loan_to_annual_income, ("loan_amount", "mean_monthly_inflow"), ("loan_to_annual_income",)
+    ),
+    "payment_cover": Step(
+        payment_cover,
+        ("mean_balance", "min_balance", "monthly_payment"),
+        ("balance_to_payment", "min_balance_to_payment"),
+    ),
     "inflow_stability": Step(inflow_stability, _HISTORY, ("inflow_cv", "net_flow_ratio")),
     "inflow_trend": Step(inflow_trend, ("inflow_last_3m", "mean_monthly_inflow"), ("inflow_trend",)),
-    "balance_volatility": Step(balance_volatility,
-                               ("std_balance", "mean_monthly_inflow", "n_negative_balance", "n_transactions"),
-                               ("balance_volatility", "negative_balance_rate")),
-    "income_and_balance_shape": Step(income_and_balance_shape,
-                                     ("mean_monthly_inflow", "mean_balance", "std_balance", "n_negative_balance"),
-                                     ("log_mean_inflow", "log_mean_balance", "balance_cv",
-                                      "log_negative_balance")),
-    "history_recency": Step(history_recency, ("history_months", "n_transactions"),
-                            ("has_history", "transactions_per_month")),
-    "digital_engagement": Step(digital_engagement,
-                               ("logins_last_90d", "logins_prev_90d", "digital_events_last_180d",
-                                "password_resets_last_180d"),
-                               ("login_trend", "is_digitally_active", "password_reset_share")),
-    "card_utilisation": Step(card_utilisation, ("credit_limit", *_months("bill_amount")),
-                             ("utilisation", "mean_utilisation", "max_utilisation", "bill_growth_to_limit")),
-    "card_pay_ratios": Step(card_pay_ratios,
-                            ("credit_limit", *_months("paid_amount"), *_months("bill_amount")),
-                            (*(f"pay_ratio_m{i}" for i in range(1, TAIWAN_MONTHS)), "mean_pay_ratio",
-                             "paid_to_limit")),
-    "card_repay_codes": Step(card_repay_codes, tuple(_months("repay_status")),
-                             tuple(f"repay_code_m{i}" for i in range(1, TAIWAN_MONTHS + 1))),
-    "card_delays": Step(card_delays, tuple(_months("repay_status")),
-                        ("months_delayed", "max_delay_months", "months_paid_duly")),
+    "balance_volatility": Step(
+        balance_volatility,
+        ("std_balance", "mean_monthly_inflow", "n_negative_balance", "n_transactions"),
+        ("balance_volatility", "negative_balance_rate"),
+    ),
+    "income_and_balance_shape": Step(
+        income_and_balance_shape,
+        ("mean_monthly_inflow", "mean_balance", "std_balance", "n_negative_balance"),
+        ("log_mean_inflow", "log_mean_balance", "balance_cv", "log_negative_balance"),
+    ),
+    "history_recency": Step(
+        history_recency, ("history_months", "n_transactions"), ("has_history", "transactions_per_month")
+    ),
+    "digital_engagement": Step(
+        digital_engagement,
+        ("logins_last_90d", "logins_prev_90d", "digital_events_last_180d", "password_resets_last_180d"),
+        ("login_trend", "is_digitally_active", "password_reset_share"),
+    ),
+    "card_utilisation": Step(
+        card_utilisation,
+        ("credit_limit", *_months("bill_amount")),
+        ("utilisation", "mean_utilisation", "max_utilisation", "bill_growth_to_limit"),
+    ),
+    "card_pay_ratios": Step(
+        card_pay_ratios,
+        ("credit_limit", *_months("paid_amount"), *_months("bill_amount")),
+        (*(f"pay_ratio_m{i}" for i in range(1, TAIWAN_MONTHS)), "mean_pay_ratio", "paid_to_limit"),
+    ),
+    "card_repay_codes": Step(
+        card_repay_codes, tuple(_months("repay_status")), tuple(f"repay_code_m{i}" for i in range(1, TAIWAN_MONTHS + 1))
+    ),
+    "card_delays": Step(
+        card_delays, tuple(_months("repay_status")), ("months_delayed", "max_delay_months", "months_paid_duly")
+    ),
 }
 
 
@@ -302,8 +325,6 @@ def to_matrix(
             try:
                 values = series.cast(pl.Float64).fill_null(np.nan).to_numpy()
             except pl.exceptions.PolarsError as exc:
-                raise FeatureError(
-                    f"column {name!r} ({series.dtype}) cannot be read as a number: {exc}"
-                ) from exc
+                raise FeatureError(f"column {name!r} ({series.dtype}) cannot be read as a number: {exc}") from exc
         out[:, j] = values
     return out

@@ -17,13 +17,13 @@ import numpy as np
 import polars as pl
 from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (enables the import below)
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import HalvingRandomSearchCV, RandomizedSearchCV, StratifiedKFold, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
@@ -40,15 +40,19 @@ def as_float(x):
 
 def build_preprocessor(task: Task) -> ColumnTransformer:
     n_num, n_bin, n_cat = len(task.numeric), len(task.binary), len(task.categorical)
-    numeric = Pipeline([
-        ("as_float", FunctionTransformer(as_float, feature_names_out="one-to-one")),
-        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-        ("scale", StandardScaler()),
-    ])
-    binary = Pipeline([
-        ("as_float", FunctionTransformer(as_float, feature_names_out="one-to-one")),
-        ("impute", SimpleImputer(strategy="most_frequent", keep_empty_features=True)),
-    ])
+    numeric = Pipeline(
+        [
+            ("as_float", FunctionTransformer(as_float, feature_names_out="one-to-one")),
+            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+            ("scale", StandardScaler()),
+        ]
+    )
+    binary = Pipeline(
+        [
+            ("as_float", FunctionTransformer(as_float, feature_names_out="one-to-one")),
+            ("impute", SimpleImputer(strategy="most_frequent", keep_empty_features=True)),
+        ]
+    )
     categorical = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
     parts = []
     if n_num:
@@ -72,10 +76,12 @@ def build_estimator(candidate: Candidate, random_state: int):
 
 
 def build_pipeline(task: Task, candidate: Candidate) -> Pipeline:
-    return Pipeline([
-        ("pre", build_preprocessor(task)),
-        ("model", build_estimator(candidate, task.random_state)),
-    ])
+    return Pipeline(
+        [
+            ("pre", build_preprocessor(task)),
+            ("model", build_estimator(candidate, task.random_state)),
+        ]
+    )
 
 
 def search_distributions(candidate: Candidate) -> dict:
@@ -83,9 +89,11 @@ def search_distributions(candidate: Candidate) -> dict:
     out = {}
     for param, spec in candidate.search_space.items():
         if not isinstance(spec, dict) or len(spec) != 1:
-            raise TaskConfigError(f"candidate {candidate.name}: search.{param} must be one of "
-                                  "{loguniform: [a, b]}, {uniform: [a, b]}, {int: [a, b]}, {choice: [...]}")
-        (kind, args), = spec.items()
+            raise TaskConfigError(
+                f"candidate {candidate.name}: search.{param} must be one of "
+                "{loguniform: [a, b]}, {uniform: [a, b]}, {int: [a, b]}, {choice: [...]}"
+            )
+        ((kind, args),) = spec.items()
         if kind == "loguniform":
             out[f"model__{param}"] = stats.loguniform(float(args[0]), float(args[1]))
         elif kind == "uniform":
@@ -112,8 +120,9 @@ def inner_folds(n_splits: int, seed: int, *, time_ordered: bool):
     return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
 
 
-def fit_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, seed: int,
-                  *, time_ordered: bool = False):
+def fit_candidate(
+    task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, seed: int, *, time_ordered: bool = False
+):
     """Fit one candidate on (x, y), tuning it by an inner CV (``inner_folds``) when it has a
     search space.
 
@@ -127,14 +136,27 @@ def fit_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray
     inner = inner_folds(task.search.inner_folds, seed, time_ordered=time_ordered)
     if task.search.method == "halving":
         search = HalvingRandomSearchCV(
-            pipeline, distributions, n_candidates=task.search.n_iter, factor=3, cv=inner,
-            scoring=task.search.scoring, random_state=seed, refit=True, n_jobs=1,
+            pipeline,
+            distributions,
+            n_candidates=task.search.n_iter,
+            factor=3,
+            cv=inner,
+            scoring=task.search.scoring,
+            random_state=seed,
+            refit=True,
+            n_jobs=1,
             min_resources="exhaust",  # the last round uses every training row
         )
     else:
         search = RandomizedSearchCV(
-            pipeline, distributions, n_iter=task.search.n_iter, cv=inner, scoring=task.search.scoring,
-            random_state=seed, refit=True, n_jobs=1,
+            pipeline,
+            distributions,
+            n_iter=task.search.n_iter,
+            cv=inner,
+            scoring=task.search.scoring,
+            random_state=seed,
+            refit=True,
+            n_jobs=1,
         )
     search.fit(x, y)
     params = {k.removeprefix("model__"): _plain(v) for k, v in search.best_params_.items()}
@@ -149,8 +171,17 @@ def fit_with_params(task: Task, candidate: Candidate, params: dict, x: np.ndarra
 CALIBRATION_FOLDS = 3
 
 
-def fit_calibrated(task: Task, candidate: Candidate, params: dict, method: str, x: np.ndarray,
-                   y: np.ndarray, seed: int, *, time_ordered: bool) -> CalibratedClassifierCV:
+def fit_calibrated(
+    task: Task,
+    candidate: Candidate,
+    params: dict,
+    method: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    *,
+    time_ordered: bool,
+) -> CalibratedClassifierCV:
     """The candidate with fixed hyper-parameters inside CalibratedClassifierCV, whose folds
     follow the scheme (``inner_folds``)."""
     base = build_pipeline(task, candidate).set_params(**{f"model__{k}": v for k, v in params.items()})
@@ -167,8 +198,13 @@ def _plain(value):
 class MartFeatures(BaseEstimator, TransformerMixin):
     """Stateless first step of a saved model: mart rows (Polars) -> derived features -> matrix."""
 
-    def __init__(self, steps: Sequence[str] = (), numeric: Sequence[str] = (),
-                 binary: Sequence[str] = (), categorical: Sequence[str] = ()):
+    def __init__(
+        self,
+        steps: Sequence[str] = (),
+        numeric: Sequence[str] = (),
+        binary: Sequence[str] = (),
+        categorical: Sequence[str] = (),
+    ):
         self.steps = steps
         self.numeric = numeric
         self.binary = binary
@@ -192,8 +228,7 @@ class MartFeatures(BaseEstimator, TransformerMixin):
 
 
 def mart_features(task: Task) -> MartFeatures:
-    return MartFeatures(list(task.feature_steps), list(task.numeric), list(task.binary),
-                        list(task.categorical))
+    return MartFeatures(list(task.feature_steps), list(task.numeric), list(task.binary), list(task.categorical))
 
 
 def deployable(task: Task, fitted_matrix_model) -> Pipeline:

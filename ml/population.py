@@ -51,9 +51,12 @@ class TimeCut:
     def describe(self, rows: pl.DataFrame) -> dict:
         dates = rows.get_column(self.column)
         early, late = dates.filter(pl.Series(self.earlier)), dates.filter(pl.Series(self.later))
-        return {"column": self.column, "cutoff": str(self.cutoff),
-                "train_range": [str(early.min()), str(early.max())] if early.len() else None,
-                "evaluate_range": [str(late.min()), str(late.max())] if late.len() else None}
+        return {
+            "column": self.column,
+            "cutoff": str(self.cutoff),
+            "train_range": [str(early.min()), str(early.max())] if early.len() else None,
+            "evaluate_range": [str(late.min()), str(late.max())] if late.len() else None,
+        }
 
 
 def _as_date(value) -> dt.date:

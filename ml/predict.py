@@ -37,9 +37,11 @@ app = typer.Typer(add_completion=False, help="Score a file of mart rows (python 
 
 
 @app.command()
-def main(task: str = typer.Option("loan_default", help="Task name (a YAML file in ml/tasks/)."),
-         input_path: Path = typer.Option(..., "--input", "-i", help="CSV or Parquet of mart rows."),
-         output: Path | None = typer.Option(None, "--output", "-o", help="Where to write the scores.")) -> None:
+def main(
+    task: str = typer.Option("loan_default", help="Task name (a YAML file in ml/tasks/)."),
+    input_path: Path = typer.Option(..., "--input", "-i", help="CSV or Parquet of mart rows."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Where to write the scores."),
+) -> None:
     from ml.cli import run_command
 
     run_command(lambda: [f"scores written to {predict_file(task, input_path, output)}"])

@@ -27,8 +27,8 @@ import polars as pl
 import typer
 from threadpoolctl import threadpool_limits
 
-from ledgerlab.core.quality_gate import enforce_quality_gate
 from ledgerlab.core import config
+from ledgerlab.core.quality_gate import enforce_quality_gate
 from ml import artifacts, data, drift, explain, population
 from ml.errors import TaskSkipped
 from ml.models import matrix_model
@@ -56,9 +56,11 @@ class ScoreResult:
         ]
         alerts = [f["feature"] for f in self.drift["features"] if f["level"] != "ok"]
         if score["level"] != "ok" or alerts:
-            out.append(f"drift {'alert' if 'alert' in (score['level'], *[f['level'] for f in self.drift['features']]) else 'warning'}: "
-                       f"check {', '.join((['score'] if score['level'] != 'ok' else []) + alerts)} "
-                       f"(PSI > {drift.WARN} warn, > {drift.ALERT} alert)")
+            out.append(
+                f"drift {'alert' if 'alert' in (score['level'], *[f['level'] for f in self.drift['features']]) else 'warning'}: "
+                f"check {', '.join((['score'] if score['level'] != 'ok' else []) + alerts)} "
+                f"(PSI > {drift.WARN} warn, > {drift.ALERT} alert)"
+            )
         out.extend(f"warning: {w}" for w in self.warnings)
         out.append(f"drift report {self.drift_path} ({self.seconds:.1f} s)")
         return out
@@ -101,12 +103,14 @@ def drift_report(metadata: dict, x: np.ndarray, scores: np.ndarray) -> dict:
     for name in metadata["top_features"]:
         psi = drift.psi_against(reference[name], x[:, columns.index(name)])
         features.append({"feature": name, "psi": psi, "level": drift.level(psi)})
-    return {"score": {"psi": score_psi, "level": drift.level(score_psi)}, "features": features,
-            "thresholds": {"warn": drift.WARN, "alert": drift.ALERT}}
+    return {
+        "score": {"psi": score_psi, "level": drift.level(score_psi)},
+        "features": features,
+        "thresholds": {"warn": drift.WARN, "alert": drift.ALERT},
+    }
 
 
-def score_task(task: str, *, allow_failed_quality: bool = False,
-               warehouse_path: Path | None = None) -> ScoreResult:
+def score_task(task: str, *, allow_failed_quality: bool = False, warehouse_path: Path | None = None) -> ScoreResult:
     started = time.perf_counter()
     spec = load_task(task)
     status = enforce_quality_gate(warehouse_path, allow_failed_quality=allow_failed_quality)
@@ -119,27 +123,43 @@ def score_task(task: str, *, allow_failed_quality: bool = False,
         raise TaskSkipped(f"{spec.name}: the scoring population ({described}) has no rows in {spec.mart}")
     scored, x, warnings = score_frame(model, metadata, rows, spec.mart)
     report = drift_report(metadata, x, scored.get_column("score").to_numpy())
-    report.update({"task": spec.name, "model_version": metadata["version"], "rows": scored.height,
-                   "population": {**chosen, "description": described, "rows": scored.height},
-                   "training_population": {"description": metadata.get("fitted_on", "all rows")},
-                   "scored_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                   "quality_gate": status.as_metadata(allow_failed_quality),
-                   "decile_counts": scored.group_by("decile").len().sort("decile").to_dicts()})
+    report.update(
+        {
+            "task": spec.name,
+            "model_version": metadata["version"],
+            "rows": scored.height,
+            "population": {**chosen, "description": described, "rows": scored.height},
+            "training_population": {"description": metadata.get("fitted_on", "all rows")},
+            "scored_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "quality_gate": status.as_metadata(allow_failed_quality),
+            "decile_counts": scored.group_by("decile").len().sort("decile").to_dicts(),
+        }
+    )
     table = data.write_scores(spec, scored, warehouse_path)
     out_dir = config.paths().model_reports(spec.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     drift_path = out_dir / "drift.json"
     drift_path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    return ScoreResult(spec.name, metadata["version"], table, scored.height, report, drift_path,
-                       time.perf_counter() - started, warnings)
+    return ScoreResult(
+        spec.name,
+        metadata["version"],
+        table,
+        scored.height,
+        report,
+        drift_path,
+        time.perf_counter() - started,
+        warnings,
+    )
 
 
 app = typer.Typer(add_completion=False, help="Score a task's mart (python -m ml.score --task NAME).")
 
 
 @app.command()
-def main(task: str = typer.Option("loan_default", help="Task name (a YAML file in ml/tasks/)."),
-         allow_failed_quality: bool = typer.Option(False, help="Score despite blocking quality failures.")) -> None:
+def main(
+    task: str = typer.Option("loan_default", help="Task name (a YAML file in ml/tasks/)."),
+    allow_failed_quality: bool = typer.Option(False, help="Score despite blocking quality failures."),
+) -> None:
     from ml.cli import run_command
 
     run_command(lambda: score_task(task, allow_failed_quality=allow_failed_quality).lines())

@@ -33,11 +33,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,9 +47,9 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from ledgerlab.core.quality_gate import enforce_quality_gate
 from ledgerlab.core import config, progress
 from ledgerlab.core.progress import Progress
+from ledgerlab.core.quality_gate import enforce_quality_gate
 from ml import artifacts, data, drift, evaluate, explain, fairness, population
 from ml.errors import FeatureError, TaskSkipped
 from ml.features import build_features, required_inputs, to_matrix
@@ -168,9 +167,11 @@ class TrainResult:
         ]
         oot = m.get("out_of_time")
         if oot and oot.get("roc_auc") is not None:
-            out.append(f"out of time (fit before {oot['cutoff']}, {oot['n_train']:,} rows; evaluated on "
-                       f"{oot['n']:,} later rows): ROC AUC {f(oot['roc_auc'])}, PR AUC {f(oot['pr_auc'])}, "
-                       f"Brier {f(oot['brier'], 4)}, calibration slope {f(oot['calibration_slope'], 2)}")
+            out.append(
+                f"out of time (fit before {oot['cutoff']}, {oot['n_train']:,} rows; evaluated on "
+                f"{oot['n']:,} later rows): ROC AUC {f(oot['roc_auc'])}, PR AUC {f(oot['pr_auc'])}, "
+                f"Brier {f(oot['brier'], 4)}, calibration slope {f(oot['calibration_slope'], 2)}"
+            )
             out.extend(f"warning: {w}" for w in oot.get("warnings", []))
         elif oot:
             out.append(f"out of time: {oot.get('skipped')}")
@@ -180,16 +181,20 @@ class TrainResult:
                 f"oracle ROC AUC {m['oracle_roc_auc']:.3f} on the same rows: model/oracle {ratio['ratio']:.3f} "
                 f"(95% CI {ratio['ci'][0]:.3f}-{ratio['ci'][1]:.3f})"
             )
-        others = ", ".join(f"{name} {f(c['roc_auc'])}" for name, c in m["candidates"].items()
-                           if name != self.selected_model)
+        others = ", ".join(
+            f"{name} {f(c['roc_auc'])}" for name, c in m["candidates"].items() if name != self.selected_model
+        )
         out.append(f"other candidates (ROC AUC): {others}")
-        out.append(f"model {self.model_version} in {self.model_dir} "
-                   f"({self.seconds:.1f} s wall, {m.get('cpu_seconds', 0):.1f} s CPU)")
+        out.append(
+            f"model {self.model_version} in {self.model_dir} "
+            f"({self.seconds:.1f} s wall, {m.get('cpu_seconds', 0):.1f} s CPU)"
+        )
         out.append(f"metrics {self.metrics_path}; card {self.card_html}")
         return out
 
 
 # --- 1. read -----------------------------------------------------------------------------
+
 
 @dataclass
 class TrainingData:
@@ -233,8 +238,7 @@ def check_enough(task: Task, frame: pl.DataFrame) -> None:
 def read_training_data(task: Task, warehouse_path: Path | None) -> TrainingData:
     mart = data.read_mart(task, warehouse_path)
     labelled = prepare_frame(task, mart)
-    x_labelled = to_matrix(build_features(labelled, task.feature_steps), task.numeric, task.binary,
-                           task.categorical)
+    x_labelled = to_matrix(build_features(labelled, task.feature_steps), task.numeric, task.binary, task.categorical)
     y_labelled = labelled.get_column(task.target).to_numpy().astype(int)
     development = population.development_mask(task, labelled)
     frame = labelled.filter(pl.Series(development))
@@ -242,11 +246,13 @@ def read_training_data(task: Task, warehouse_path: Path | None) -> TrainingData:
     truth = data.read_truth(task, warehouse_path)
     if truth is not None:
         frame = frame.join(truth, on=task.key, how="left", maintain_order="left")
-    return TrainingData(mart, labelled, x_labelled, y_labelled, frame, x_labelled[development],
-                        y_labelled[development], truth)
+    return TrainingData(
+        mart, labelled, x_labelled, y_labelled, frame, x_labelled[development], y_labelled[development], truth
+    )
 
 
 # --- 2. split ----------------------------------------------------------------------------
+
 
 def plan_evaluation(task: Task, frame: pl.DataFrame, y: np.ndarray) -> EvaluationPlan:
     n = frame.height
@@ -267,21 +273,26 @@ def plan_evaluation(task: Task, frame: pl.DataFrame, y: np.ndarray) -> Evaluatio
         while 0 < cut < n and dates[cut] == dates[cut - 1]:
             cut += 1
         train, test = np.arange(cut), np.arange(cut, n)
-        desc = (f"time-ordered hold-out: train {dates[0]}..{dates[cut - 1]}, "
-                f"test {dates[cut]}..{dates[n - 1]} (latest {n - cut} rows)")
+        desc = (
+            f"time-ordered hold-out: train {dates[0]}..{dates[cut - 1]}, "
+            f"test {dates[cut]}..{dates[n - 1]} (latest {n - cut} rows)"
+        )
         return EvaluationPlan("time_holdout", desc, [Split(0, train, test)], test, 1, cut, n - cut)
     repeats = task.split.cv_repeats if strategy == "repeated_cv" else 1
     folds = task.split.cv_folds
     splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=task.random_state)
     splits = [Split(i // folds, tr, te) for i, (tr, te) in enumerate(splitter.split(np.zeros(n), y))]
-    desc = (f"repeated stratified {folds}-fold CV x{repeats} (out-of-fold)" if repeats > 1
-            else f"stratified {folds}-fold CV (out-of-fold)")
-    return EvaluationPlan(strategy if repeats > 1 else "stratified_cv", desc, splits, np.arange(n),
-                          repeats, n, n)
+    desc = (
+        f"repeated stratified {folds}-fold CV x{repeats} (out-of-fold)"
+        if repeats > 1
+        else f"stratified {folds}-fold CV (out-of-fold)"
+    )
+    return EvaluationPlan(strategy if repeats > 1 else "stratified_cv", desc, splits, np.arange(n), repeats, n, n)
 
 
-def _collect(plan: EvaluationPlan, n: int, fold_predictions: list[tuple[Split, np.ndarray]]
-             ) -> tuple[np.ndarray, np.ndarray | None]:
+def _collect(
+    plan: EvaluationPlan, n: int, fold_predictions: list[tuple[Split, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Evaluation predictions aligned with plan.eval_rows, and per-repeat pooled predictions.
 
     For repeated CV the evaluation predictions are those of the first repeat: each
@@ -299,15 +310,24 @@ def _collect(plan: EvaluationPlan, n: int, fold_predictions: list[tuple[Split, n
 
 # --- 3. search ---------------------------------------------------------------------------
 
-def _fit_outer_fold(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, split: Split, seed: int,
-                    time_ordered: bool):
-    model, chosen, inner_score = fit_candidate(task, candidate, x[split.train], y[split.train], seed=seed,
-                                               time_ordered=time_ordered)
+
+def _fit_outer_fold(
+    task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray, split: Split, seed: int, time_ordered: bool
+):
+    model, chosen, inner_score = fit_candidate(
+        task, candidate, x[split.train], y[split.train], seed=seed, time_ordered=time_ordered
+    )
     return model, chosen, inner_score, predict_proba_positive(model, x[split.test])
 
 
-def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.ndarray,
-                       plan: EvaluationPlan, on_fold: Callable[[], None] = lambda: None) -> CandidateResult:
+def evaluate_candidate(
+    task: Task,
+    candidate: Candidate,
+    x: np.ndarray,
+    y: np.ndarray,
+    plan: EvaluationPlan,
+    on_fold: Callable[[], None] = lambda: None,
+) -> CandidateResult:
     started = time.perf_counter()
     fold_predictions, fold_auc, params, models, inner_scores = [], [], [], [], []
     jobs = min(ml_jobs(), len(plan.splits)) if candidate.search_space else 1
@@ -326,16 +346,28 @@ def evaluate_candidate(task: Task, candidate: Candidate, x: np.ndarray, y: np.nd
         params.append(chosen)
         if split.repeat == 0 and len(models) < IMPORTANCE_FOLDS:
             # permutation importance later scores each fold model on (a sample of) its test rows
-            test = split.test if split.test.size <= IMPORTANCE_ROWS else np.random.default_rng(
-                task.random_state).choice(split.test, IMPORTANCE_ROWS, replace=False)
+            test = (
+                split.test
+                if split.test.size <= IMPORTANCE_ROWS
+                else np.random.default_rng(task.random_state).choice(split.test, IMPORTANCE_ROWS, replace=False)
+            )
             models.append((model, x[test], y[test]))
     predictions, per_repeat = _collect(plan, x.shape[0], fold_predictions)
-    return CandidateResult(candidate.name, predictions, per_repeat, fold_auc, params, models,
-                           time.perf_counter() - started, inner_scores=inner_scores)
+    return CandidateResult(
+        candidate.name,
+        predictions,
+        per_repeat,
+        fold_auc,
+        params,
+        models,
+        time.perf_counter() - started,
+        inner_scores=inner_scores,
+    )
 
 
-def search_candidates(task: Task, x: np.ndarray, y: np.ndarray, plan: EvaluationPlan,
-                      on_progress: Progress = progress.ignore) -> dict[str, CandidateResult]:
+def search_candidates(
+    task: Task, x: np.ndarray, y: np.ndarray, plan: EvaluationPlan, on_progress: Progress = progress.ignore
+) -> dict[str, CandidateResult]:
     """Nested CV of every candidate, with its evaluation report; ``on_progress`` counts outer folds."""
     y_eval = y[plan.eval_rows]
     results: dict[str, CandidateResult] = {}
@@ -348,8 +380,13 @@ def search_candidates(task: Task, x: np.ndarray, y: np.ndarray, plan: Evaluation
     for candidate in task.candidates:
         result = evaluate_candidate(task, candidate, x, y, plan, fold_done)
         result.report = evaluate.classification_report(
-            y_eval, result.predictions, cost_fn=task.cost_fn, cost_fp=task.cost_fp,
-            reps=task.bootstrap_reps, seed=task.random_state)
+            y_eval,
+            result.predictions,
+            cost_fn=task.cost_fn,
+            cost_fp=task.cost_fp,
+            reps=task.bootstrap_reps,
+            seed=task.random_state,
+        )
         results[candidate.name] = result
     return results
 
@@ -371,12 +408,15 @@ def select(task: Task, results: dict[str, CandidateResult], y: np.ndarray) -> st
 
 
 def selection_rule(task: Task) -> str:
-    return (f"highest cross-validated ROC AUC (the evaluation above, mean over repeats); a simpler "
-            f"candidate within {task.selection_tolerance} of the best is preferred. The out-of-time "
-            f"figure is measured for the selected model only and takes no part in the choice")
+    return (
+        f"highest cross-validated ROC AUC (the evaluation above, mean over repeats); a simpler "
+        f"candidate within {task.selection_tolerance} of the best is preferred. The out-of-time "
+        f"figure is measured for the selected model only and takes no part in the choice"
+    )
 
 
 # --- 4. calibrate ------------------------------------------------------------------------
+
 
 @dataclass
 class Calibration:
@@ -392,27 +432,31 @@ class Calibration:
         return self.summary.get("method")
 
 
-def calibrated_predictions(task: Task, candidate: Candidate, result: CandidateResult, x: np.ndarray,
-                           y: np.ndarray, plan: EvaluationPlan) -> tuple[np.ndarray, str]:
+def calibrated_predictions(
+    task: Task, candidate: Candidate, result: CandidateResult, x: np.ndarray, y: np.ndarray, plan: EvaluationPlan
+) -> tuple[np.ndarray, str]:
     """Outer-fold predictions of the candidate wrapped in CalibratedClassifierCV, with the
     hyper-parameters its search chose on that fold; calibration folds follow the scheme."""
     method = "isotonic" if plan.n_train >= 2000 else "sigmoid"
     predictions = Parallel(n_jobs=min(ml_jobs(), len(plan.splits)))(
-        delayed(_fit_calibrated_fold)(task, candidate, x, y, split, chosen, method, task.random_state + i,
-                                      plan.time_ordered)
+        delayed(_fit_calibrated_fold)(
+            task, candidate, x, y, split, chosen, method, task.random_state + i, plan.time_ordered
+        )
         for i, (split, chosen) in enumerate(zip(plan.splits, result.params, strict=True))
     )
     return _collect(plan, x.shape[0], list(zip(plan.splits, predictions, strict=True)))[0], method
 
 
 def _fit_calibrated_fold(task, candidate, x, y, split, chosen, method, seed, time_ordered) -> np.ndarray:
-    calibrated = fit_calibrated(task, candidate, chosen, method, x[split.train], y[split.train], seed,
-                                time_ordered=time_ordered)
+    calibrated = fit_calibrated(
+        task, candidate, chosen, method, x[split.train], y[split.train], seed, time_ordered=time_ordered
+    )
     return predict_proba_positive(calibrated, x[split.test])
 
 
-def check_calibration(task: Task, candidate: Candidate, result: CandidateResult, x: np.ndarray,
-                      y: np.ndarray, plan: EvaluationPlan) -> Calibration:
+def check_calibration(
+    task: Task, candidate: Candidate, result: CandidateResult, x: np.ndarray, y: np.ndarray, plan: EvaluationPlan
+) -> Calibration:
     """Keep the raw model unless CalibratedClassifierCV lowers the Brier score clearly."""
     if candidate.estimator == "dummy":
         return Calibration({"checked": False, "used": False}, result.predictions)
@@ -421,24 +465,39 @@ def check_calibration(task: Task, candidate: Candidate, result: CandidateResult,
     brier_raw, brier_cal = evaluate.brier(y_eval, result.predictions), evaluate.brier(y_eval, cal_pred)
     used = brier_cal < brier_raw * (1 - CALIBRATION_MIN_GAIN)
     slope_cal, _ = evaluate.calibration_slope_intercept(y_eval, cal_pred)
-    summary = {"checked": True, "method": method,
-               "folds": "time-ordered" if plan.time_ordered else "shuffled stratified",
-               "brier_uncalibrated": brier_raw, "brier_calibrated": brier_cal,
-               "calibration_slope_calibrated": slope_cal,
-               "roc_auc_calibrated": evaluate.roc_auc(y_eval, cal_pred), "used": bool(used)}
+    summary = {
+        "checked": True,
+        "method": method,
+        "folds": "time-ordered" if plan.time_ordered else "shuffled stratified",
+        "brier_uncalibrated": brier_raw,
+        "brier_calibrated": brier_cal,
+        "calibration_slope_calibrated": slope_cal,
+        "roc_auc_calibrated": evaluate.roc_auc(y_eval, cal_pred),
+        "used": bool(used),
+    }
     return Calibration(summary, cal_pred if used else result.predictions)
 
 
-def _fit_recipe(task: Task, candidate: Candidate, params: dict, calibration: Calibration, x: np.ndarray,
-                y: np.ndarray, *, time_ordered: bool):
+def _fit_recipe(
+    task: Task,
+    candidate: Candidate,
+    params: dict,
+    calibration: Calibration,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    time_ordered: bool,
+):
     """The selected candidate with fixed hyper-parameters, calibrated when calibration is used."""
     if calibration.used:
-        return fit_calibrated(task, candidate, params, calibration.method, x, y, task.random_state,
-                              time_ordered=time_ordered)
+        return fit_calibrated(
+            task, candidate, params, calibration.method, x, y, task.random_state, time_ordered=time_ordered
+        )
     return fit_with_params(task, candidate, params, x, y)
 
 
 # --- 5. out of time ----------------------------------------------------------------------
+
 
 @dataclass
 class OutOfTime:
@@ -448,8 +507,14 @@ class OutOfTime:
     cutoff: str | None = None
 
 
-def evaluate_out_of_time(task: Task, candidate: Candidate, calibration: Calibration, training: TrainingData,
-                         plan: EvaluationPlan, cv_report: dict) -> OutOfTime | None:
+def evaluate_out_of_time(
+    task: Task,
+    candidate: Candidate,
+    calibration: Calibration,
+    training: TrainingData,
+    plan: EvaluationPlan,
+    cv_report: dict,
+) -> OutOfTime | None:
     """Tune and fit the selected candidate on the earlier cohort only; evaluate on the later one."""
     cut = population.out_of_time_cut(task, training.labelled)
     if cut is None:
@@ -461,25 +526,50 @@ def evaluate_out_of_time(task: Task, candidate: Candidate, calibration: Calibrat
     for name, rows in (("earlier", early), ("later", late)):
         positives = int(y[rows].sum())
         if min(positives, rows.size - positives) < OOT_MIN_CLASS_ROWS:
-            summary.update(counts, skipped=f"the {name} cohort has {positives} positive and "
-                                           f"{rows.size - positives} negative rows (each needs "
-                                           f"{OOT_MIN_CLASS_ROWS})")
+            summary.update(
+                counts,
+                skipped=f"the {name} cohort has {positives} positive and "
+                f"{rows.size - positives} negative rows (each needs "
+                f"{OOT_MIN_CLASS_ROWS})",
+            )
             return OutOfTime(summary, cutoff=summary["cutoff"])
     x = training.x_labelled
-    tuned, params, _ = fit_candidate(task, candidate, x[early], y[early], seed=task.random_state,
-                                     time_ordered=plan.time_ordered)
-    model = (_fit_recipe(task, candidate, params, calibration, x[early], y[early],
-                         time_ordered=plan.time_ordered) if calibration.used else tuned)
+    tuned, params, _ = fit_candidate(
+        task, candidate, x[early], y[early], seed=task.random_state, time_ordered=plan.time_ordered
+    )
+    model = (
+        _fit_recipe(task, candidate, params, calibration, x[early], y[early], time_ordered=plan.time_ordered)
+        if calibration.used
+        else tuned
+    )
     p = predict_proba_positive(model, x[late])
-    report = evaluate.classification_report(y[late], p, cost_fn=task.cost_fn, cost_fp=task.cost_fp,
-                                            reps=task.bootstrap_reps, seed=task.random_state)
-    keys = ("roc_auc", "roc_auc_ci", "pr_auc", "pr_auc_ci", "brier", "brier_ci", "log_loss",
-            "calibration_slope", "calibration_intercept", "calibration_curve", "n", "positives",
-            "prevalence")
-    summary.update({k: report[k] for k in keys}, n_train=counts["n_train"],
-                   positives_train=int(y[early].sum()), hyperparameters=params,
-                   cross_validated_roc_auc=cv_report["roc_auc"],
-                   roc_auc_gap=cv_report["roc_auc"] - report["roc_auc"], auc_gap_warn=OOT_AUC_GAP_WARN)
+    report = evaluate.classification_report(
+        y[late], p, cost_fn=task.cost_fn, cost_fp=task.cost_fp, reps=task.bootstrap_reps, seed=task.random_state
+    )
+    keys = (
+        "roc_auc",
+        "roc_auc_ci",
+        "pr_auc",
+        "pr_auc_ci",
+        "brier",
+        "brier_ci",
+        "log_loss",
+        "calibration_slope",
+        "calibration_intercept",
+        "calibration_curve",
+        "n",
+        "positives",
+        "prevalence",
+    )
+    summary.update(
+        {k: report[k] for k in keys},
+        n_train=counts["n_train"],
+        positives_train=int(y[early].sum()),
+        hyperparameters=params,
+        cross_validated_roc_auc=cv_report["roc_auc"],
+        roc_auc_gap=cv_report["roc_auc"] - report["roc_auc"],
+        auc_gap_warn=OOT_AUC_GAP_WARN,
+    )
     summary["warnings"] = out_of_time_warnings(summary)
     return OutOfTime(summary, model, early, summary["cutoff"])
 
@@ -487,23 +577,30 @@ def evaluate_out_of_time(task: Task, candidate: Candidate, calibration: Calibrat
 def out_of_time_warnings(summary: dict) -> list[str]:
     out = []
     if summary["roc_auc_gap"] > OOT_AUC_GAP_WARN:
-        out.append(f"out-of-time ROC AUC {summary['roc_auc']:.3f} is {summary['roc_auc_gap']:.3f} below the "
-                   f"cross-validated {summary['cross_validated_roc_auc']:.3f} (warning above "
-                   f"{OOT_AUC_GAP_WARN}): the later cohort differs from the earlier one")
+        out.append(
+            f"out-of-time ROC AUC {summary['roc_auc']:.3f} is {summary['roc_auc_gap']:.3f} below the "
+            f"cross-validated {summary['cross_validated_roc_auc']:.3f} (warning above "
+            f"{OOT_AUC_GAP_WARN}): the later cohort differs from the earlier one"
+        )
     slope = summary["calibration_slope"]
     lo, hi = OOT_SLOPE_BAND
     if slope is not None and np.isfinite(slope) and not lo <= slope <= hi:
-        out.append(f"out-of-time calibration slope {slope:.2f} is outside {lo}-{hi}: the scores are "
-                   f"{'too extreme' if slope < lo else 'too timid'} on the later cohort")
+        out.append(
+            f"out-of-time calibration slope {slope:.2f} is outside {lo}-{hi}: the scores are "
+            f"{'too extreme' if slope < lo else 'too timid'} on the later cohort"
+        )
     intercept = summary["calibration_intercept"]
     if intercept is not None and np.isfinite(intercept) and abs(intercept) > OOT_INTERCEPT_WARN:
-        out.append(f"out-of-time calibration intercept {intercept:.2f} (ideal 0, warning beyond "
-                   f"±{OOT_INTERCEPT_WARN}): the scores are too {'low' if intercept > 0 else 'high'} on average "
-                   f"on the later cohort (observed rate {summary['prevalence']:.3f}); recalibrate before use")
+        out.append(
+            f"out-of-time calibration intercept {intercept:.2f} (ideal 0, warning beyond "
+            f"±{OOT_INTERCEPT_WARN}): the scores are too {'low' if intercept > 0 else 'high'} on average "
+            f"on the later cohort (observed rate {summary['prevalence']:.3f}); recalibrate before use"
+        )
     return out
 
 
 # --- 6. fit ------------------------------------------------------------------------------
+
 
 @dataclass
 class FinalModel:
@@ -514,48 +611,72 @@ class FinalModel:
     scoring_population: dict
 
 
-def fit_final(task: Task, candidate: Candidate, result: CandidateResult, calibration: Calibration,
-              training: TrainingData, plan: EvaluationPlan, oot: OutOfTime | None) -> FinalModel:
+def fit_final(
+    task: Task,
+    candidate: Candidate,
+    result: CandidateResult,
+    calibration: Calibration,
+    training: TrainingData,
+    plan: EvaluationPlan,
+    oot: OutOfTime | None,
+) -> FinalModel:
     """The deployed model and the population it is meant to score."""
     wants_oot = task.scoring.population == "out_of_time"
     if wants_oot and oot is not None and oot.model is not None:
         rows = oot.train_rows
-        return FinalModel(oot.model, oot.summary["hyperparameters"], training.x_labelled[rows],
-                          f"the {rows.size:,} rows before {oot.cutoff} (the out-of-time model)",
-                          {"population": "out_of_time", "column": task.out_of_time.column,
-                           "cutoff": oot.cutoff})
+        return FinalModel(
+            oot.model,
+            oot.summary["hyperparameters"],
+            training.x_labelled[rows],
+            f"the {rows.size:,} rows before {oot.cutoff} (the out-of-time model)",
+            {"population": "out_of_time", "column": task.out_of_time.column, "cutoff": oot.cutoff},
+        )
     params = result.deployment_params()
-    inner = _fit_recipe(task, candidate, params, calibration, training.x, training.y,
-                        time_ordered=plan.time_ordered)
+    inner = _fit_recipe(task, candidate, params, calibration, training.x, training.y, time_ordered=plan.time_ordered)
     scoring = {"population": task.scoring.population}
     if wants_oot:  # the earlier cohort was too small to fit on: the model saw every row
-        scoring = {"population": "all", "note": "no out-of-time model (see out_of_time.skipped); "
-                                                "every row is scored"}
+        scoring = {"population": "all", "note": "no out-of-time model (see out_of_time.skipped); every row is scored"}
     return FinalModel(inner, params, training.x, f"all {training.y.size:,} development rows", scoring)
 
 
 # --- 7. explain --------------------------------------------------------------------------
 
-def explain_model(task: Task, results: dict[str, CandidateResult], selected: str, final: FinalModel,
-                  calibration: Calibration, training: TrainingData) -> dict:
+
+def explain_model(
+    task: Task,
+    results: dict[str, CandidateResult],
+    selected: str,
+    final: FinalModel,
+    calibration: Calibration,
+    training: TrainingData,
+) -> dict:
     columns = list(task.features)
     importance = explain.permutation_importances(results[selected].fold_models, columns, seed=task.random_state)
     top_features = [r["feature"] for r in importance[:5]]
-    pdp = [explain.partial_dependence(final.inner, training.x, columns, f, seed=task.random_state)
-           for f in top_features[:3] if f not in task.categorical]
+    pdp = [
+        explain.partial_dependence(final.inner, training.x, columns, f, seed=task.random_state)
+        for f in top_features[:3]
+        if f not in task.categorical
+    ]
     logistic = next((c for c in task.candidates if c.estimator == "logistic"), None)
     odds = []
     if logistic is not None:
-        lr_model = (final.inner if selected == logistic.name and not calibration.used
-                    else fit_with_params(task, logistic, results[logistic.name].deployment_params(),
-                                         training.x, training.y))
+        lr_model = (
+            final.inner
+            if selected == logistic.name and not calibration.used
+            else fit_with_params(task, logistic, results[logistic.name].deployment_params(), training.x, training.y)
+        )
         odds = explain.odds_ratios(lr_model, transformed_feature_names(lr_model, task))
-    return {"importance": importance, "top_features": top_features, "pdp": pdp, "odds": odds,
-            "baselines": explain.baselines(final.x_fit, columns, task.categorical)}
+    return {
+        "importance": importance,
+        "top_features": top_features,
+        "pdp": pdp,
+        "odds": odds,
+        "baselines": explain.baselines(final.x_fit, columns, task.categorical),
+    }
 
 
-def oracle_comparison(task: Task, training: TrainingData, plan: EvaluationPlan,
-                      predictions: np.ndarray) -> dict | None:
+def oracle_comparison(task: Task, training: TrainingData, plan: EvaluationPlan, predictions: np.ndarray) -> dict | None:
     """The generator's true probabilities on the same evaluation rows (generated data only)."""
     if training.truth is None:
         return None
@@ -564,22 +685,54 @@ def oracle_comparison(task: Task, training: TrainingData, plan: EvaluationPlan,
     known = ~np.isnan(p_true)
     if known.sum() < 0.9 * known.size or len(np.unique(y_eval[known])) != 2:
         return None
-    report = evaluate.classification_report(y_eval[known], p_true[known], cost_fn=task.cost_fn,
-                                            cost_fp=task.cost_fp, reps=task.bootstrap_reps,
-                                            seed=task.random_state)
-    return {"report": report, "n": int(known.sum()), "known": known, "p_true": p_true,
-            "ratio": evaluate.roc_auc(y_eval[known], predictions[known]) / report["roc_auc"],
-            "ci": _paired_ratio_interval(y_eval[known], predictions[known], p_true[known],
-                                         task.bootstrap_reps, task.random_state)}
+    report = evaluate.classification_report(
+        y_eval[known],
+        p_true[known],
+        cost_fn=task.cost_fn,
+        cost_fp=task.cost_fp,
+        reps=task.bootstrap_reps,
+        seed=task.random_state,
+    )
+    return {
+        "report": report,
+        "n": int(known.sum()),
+        "known": known,
+        "p_true": p_true,
+        "ratio": evaluate.roc_auc(y_eval[known], predictions[known]) / report["roc_auc"],
+        "ci": _paired_ratio_interval(
+            y_eval[known], predictions[known], p_true[known], task.bootstrap_reps, task.random_state
+        ),
+    }
 
 
 # --- helpers for the report ---------------------------------------------------------------
 
+
 def _summary(report: dict) -> dict:
-    keys = ("roc_auc", "roc_auc_ci", "gini", "gini_ci", "ks", "ks_ci", "pr_auc", "pr_auc_ci", "brier",
-            "brier_ci", "log_loss", "calibration_slope", "calibration_intercept", "threshold",
-            "expected_cost_per_row", "confusion_matrix", "accuracy_at_threshold", "accuracy_at_0_5",
-            "calibration_curve", "n", "positives", "prevalence")
+    keys = (
+        "roc_auc",
+        "roc_auc_ci",
+        "gini",
+        "gini_ci",
+        "ks",
+        "ks_ci",
+        "pr_auc",
+        "pr_auc_ci",
+        "brier",
+        "brier_ci",
+        "log_loss",
+        "calibration_slope",
+        "calibration_intercept",
+        "threshold",
+        "expected_cost_per_row",
+        "confusion_matrix",
+        "accuracy_at_threshold",
+        "accuracy_at_0_5",
+        "calibration_curve",
+        "n",
+        "positives",
+        "prevalence",
+    )
     return {k: report[k] for k in keys if k in report}
 
 
@@ -590,8 +743,10 @@ def _paired_ratio_interval(y, p_model, p_oracle, reps: int, seed: int) -> list[f
         idx = rng.integers(0, y.size, y.size)
         if y[idx].min() == y[idx].max():
             continue
-        ratios.append(evaluate.ranking_metrics(y[idx], p_model[idx])["roc_auc"]
-                      / evaluate.ranking_metrics(y[idx], p_oracle[idx])["roc_auc"])
+        ratios.append(
+            evaluate.ranking_metrics(y[idx], p_model[idx])["roc_auc"]
+            / evaluate.ranking_metrics(y[idx], p_oracle[idx])["roc_auc"]
+        )
     return [float(v) for v in np.quantile(ratios, [0.025, 0.975])]
 
 
@@ -661,19 +816,27 @@ class _Clock:
 
 # --- the task ----------------------------------------------------------------------------
 
-def train_task(task: str, *, allow_failed_quality: bool = False,
-               warehouse_path: Path | None = None, on_progress: Progress = progress.ignore) -> TrainResult:
+
+def train_task(
+    task: str,
+    *,
+    allow_failed_quality: bool = False,
+    warehouse_path: Path | None = None,
+    on_progress: Progress = progress.ignore,
+) -> TrainResult:
     """Train every candidate of ``task``, select one, save it with metrics, card and inventory entry."""
     # one BLAS/OpenMP thread per fit (outer folds run in parallel worker processes instead):
     # OpenMP teams spin-waiting on a busy 2-core machine made one boosting fit ~20x slower,
     # and worker threads gained little because a boosting fit is mostly GIL-bound Python
     with threadpool_limits(1):
-        return _train(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path,
-                      on_progress=on_progress)
+        return _train(
+            task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path, on_progress=on_progress
+        )
 
 
-def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None,
-           on_progress: Progress = progress.ignore) -> TrainResult:
+def _train(
+    task: str, *, allow_failed_quality: bool, warehouse_path: Path | None, on_progress: Progress = progress.ignore
+) -> TrainResult:
     clock = _Clock()
     spec = load_task(task)
     status = enforce_quality_gate(warehouse_path, allow_failed_quality=allow_failed_quality)
@@ -686,9 +849,18 @@ def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None
     clock.mark("search")
     calibration = check_calibration(spec, candidate, results[selected], training.x, training.y, plan)
     clock.mark("calibrate")
-    report = (results[selected].report if not calibration.used else evaluate.classification_report(
-        training.y[plan.eval_rows], calibration.predictions, cost_fn=spec.cost_fn, cost_fp=spec.cost_fp,
-        reps=spec.bootstrap_reps, seed=spec.random_state))
+    report = (
+        results[selected].report
+        if not calibration.used
+        else evaluate.classification_report(
+            training.y[plan.eval_rows],
+            calibration.predictions,
+            cost_fn=spec.cost_fn,
+            cost_fp=spec.cost_fp,
+            reps=spec.bootstrap_reps,
+            seed=spec.random_state,
+        )
+    )
     oot = evaluate_out_of_time(spec, candidate, calibration, training, plan, report)
     clock.mark("out_of_time")
     final = fit_final(spec, candidate, results[selected], calibration, training, plan, oot)
@@ -696,69 +868,136 @@ def _train(task: str, *, allow_failed_quality: bool, warehouse_path: Path | None
     explained = explain_model(spec, results, selected, final, calibration, training)
     clock.mark("explain")
     oracle = oracle_comparison(spec, training, plan, calibration.predictions)
-    metrics = assemble_metrics(spec, training, plan, results, selected, calibration, report, oot, final,
-                               explained, oracle, status.as_metadata(allow_failed_quality))
+    metrics = assemble_metrics(
+        spec,
+        training,
+        plan,
+        results,
+        selected,
+        calibration,
+        report,
+        oot,
+        final,
+        explained,
+        oracle,
+        status.as_metadata(allow_failed_quality),
+    )
     clock.mark("metrics")
-    return write_outputs(spec, training, plan, metrics, final, explained, oracle, calibration,
-                         status.as_metadata(allow_failed_quality), clock)
+    return write_outputs(
+        spec,
+        training,
+        plan,
+        metrics,
+        final,
+        explained,
+        oracle,
+        calibration,
+        status.as_metadata(allow_failed_quality),
+        clock,
+    )
 
 
-def assemble_metrics(task: Task, training: TrainingData, plan: EvaluationPlan,
-                     results: dict[str, CandidateResult], selected: str, calibration: Calibration,
-                     report: dict, oot: OutOfTime | None, final: FinalModel, explained: dict,
-                     oracle: dict | None, quality_gate: dict) -> dict:
+def assemble_metrics(
+    task: Task,
+    training: TrainingData,
+    plan: EvaluationPlan,
+    results: dict[str, CandidateResult],
+    selected: str,
+    calibration: Calibration,
+    report: dict,
+    oot: OutOfTime | None,
+    final: FinalModel,
+    explained: dict,
+    oracle: dict | None,
+    quality_gate: dict,
+) -> dict:
     """Every figure of metrics.json (the model's version and file are added when it is saved)."""
     chosen = results[selected]
     y, y_eval, frame = training.y, training.y[plan.eval_rows], training.frame
     eval_frame = frame[plan.eval_rows]
     fair = fairness.fairness_report(
-        y_eval, calibration.predictions,
+        y_eval,
+        calibration.predictions,
         {a: eval_frame.get_column(a).to_list() for a in task.fairness_attributes},
-        report["threshold"], task.fairness_reference)
-    return _json_ready({
-        "task": task.name,
-        "selected_model": selected,
-        "evaluation": {"strategy": plan.strategy, "description": plan.description,
-                       "folds": len(plan.splits), "repeats": plan.n_repeats,
-                       "inner_folds": "time-ordered" if plan.time_ordered else "shuffled stratified",
-                       "selection_rule": selection_rule(task), "selection_figure": "cross_validation"},
-        **_summary(report),
-        "n_train": plan.n_train,
-        "n_test": plan.n_test,
-        "n_rows": frame.height,
-        "fold_roc_auc": {"mean": float(np.mean(chosen.fold_roc_auc)), "sd": float(np.std(chosen.fold_roc_auc)),
-                         "values": chosen.fold_roc_auc},
-        "roc_auc_by_repeat": repeat_aucs(y_eval, chosen),
-        "out_of_time": oot.summary if oot else None,
-        "deployed_model": {"fitted_on": final.fitted_on, "rows": int(final.x_fit.shape[0]),
-                           "scoring_population": final.scoring_population},
-        "costs": {"cost_fn": task.cost_fn, "cost_fp": task.cost_fp,
-                  "bayes_threshold_if_calibrated": task.cost_fp / (task.cost_fp + task.cost_fn)},
-        "calibration": calibration.summary,
-        "hyperparameters": final.params,
-        "oracle_roc_auc": oracle["report"]["roc_auc"] if oracle else None,
-        "oracle_roc_auc_ci": oracle["report"]["roc_auc_ci"] if oracle else None,
-        "auc_to_oracle": {"ratio": oracle["ratio"], "ci": oracle["ci"], "n": oracle["n"]} if oracle else None,
-        "oracle": _summary(oracle["report"]) if oracle else None,
-        "candidates": {name: {**_summary(r.report), "roc_auc_repeat_mean": float(np.mean(repeat_aucs(y_eval, r))),
-                              "fold_roc_auc_mean": float(np.mean(r.fold_roc_auc)),
-                              "fold_roc_auc_sd": float(np.std(r.fold_roc_auc)), "seconds": round(r.seconds, 2),
-                              "chosen_hyperparameters": r.params}
-                       for name, r in results.items()},
-        "fairness": fair,
-        "explanations": {"permutation_importance": explained["importance"][:15],
-                         "partial_dependence": explained["pdp"], "odds_ratios": explained["odds"][:20],
-                         "reason_code_method": "log-odds change when a feature is set to its training "
-                                               "median/mode (see docs/MODELLING.md)"},
-        "data": {"mart": task.mart, "rows": frame.height, "positives": int(y.sum()),
-                 "date_range": _date_range(task, frame), "fingerprint": data.fingerprint(training.mart, _key(task)),
-                 "has_truth": training.truth is not None,
-                 "snapshot": (str(frame.get_column(task.snapshot_column).max())
-                              if task.snapshot_column else None),
-                 "rows_without_history": (int(frame.filter(pl.col("history_months").fill_null(0) == 0).height)
-                                          if "history_months" in frame.columns else None)},
-        "quality_gate": quality_gate,
-    })
+        report["threshold"],
+        task.fairness_reference,
+    )
+    return _json_ready(
+        {
+            "task": task.name,
+            "selected_model": selected,
+            "evaluation": {
+                "strategy": plan.strategy,
+                "description": plan.description,
+                "folds": len(plan.splits),
+                "repeats": plan.n_repeats,
+                "inner_folds": "time-ordered" if plan.time_ordered else "shuffled stratified",
+                "selection_rule": selection_rule(task),
+                "selection_figure": "cross_validation",
+            },
+            **_summary(report),
+            "n_train": plan.n_train,
+            "n_test": plan.n_test,
+            "n_rows": frame.height,
+            "fold_roc_auc": {
+                "mean": float(np.mean(chosen.fold_roc_auc)),
+                "sd": float(np.std(chosen.fold_roc_auc)),
+                "values": chosen.fold_roc_auc,
+            },
+            "roc_auc_by_repeat": repeat_aucs(y_eval, chosen),
+            "out_of_time": oot.summary if oot else None,
+            "deployed_model": {
+                "fitted_on": final.fitted_on,
+                "rows": int(final.x_fit.shape[0]),
+                "scoring_population": final.scoring_population,
+            },
+            "costs": {
+                "cost_fn": task.cost_fn,
+                "cost_fp": task.cost_fp,
+                "bayes_threshold_if_calibrated": task.cost_fp / (task.cost_fp + task.cost_fn),
+            },
+            "calibration": calibration.summary,
+            "hyperparameters": final.params,
+            "oracle_roc_auc": oracle["report"]["roc_auc"] if oracle else None,
+            "oracle_roc_auc_ci": oracle["report"]["roc_auc_ci"] if oracle else None,
+            "auc_to_oracle": {"ratio": oracle["ratio"], "ci": oracle["ci"], "n": oracle["n"]} if oracle else None,
+            "oracle": _summary(oracle["report"]) if oracle else None,
+            "candidates": {
+                name: {
+                    **_summary(r.report),
+                    "roc_auc_repeat_mean": float(np.mean(repeat_aucs(y_eval, r))),
+                    "fold_roc_auc_mean": float(np.mean(r.fold_roc_auc)),
+                    "fold_roc_auc_sd": float(np.std(r.fold_roc_auc)),
+                    "seconds": round(r.seconds, 2),
+                    "chosen_hyperparameters": r.params,
+                }
+                for name, r in results.items()
+            },
+            "fairness": fair,
+            "explanations": {
+                "permutation_importance": explained["importance"][:15],
+                "partial_dependence": explained["pdp"],
+                "odds_ratios": explained["odds"][:20],
+                "reason_code_method": "log-odds change when a feature is set to its training "
+                "median/mode (see docs/MODELLING.md)",
+            },
+            "data": {
+                "mart": task.mart,
+                "rows": frame.height,
+                "positives": int(y.sum()),
+                "date_range": _date_range(task, frame),
+                "fingerprint": data.fingerprint(training.mart, _key(task)),
+                "has_truth": training.truth is not None,
+                "snapshot": (str(frame.get_column(task.snapshot_column).max()) if task.snapshot_column else None),
+                "rows_without_history": (
+                    int(frame.filter(pl.col("history_months").fill_null(0) == 0).height)
+                    if "history_months" in frame.columns
+                    else None
+                ),
+            },
+            "quality_gate": quality_gate,
+        }
+    )
 
 
 def _key(task: Task) -> str | list[str]:
@@ -767,9 +1006,19 @@ def _key(task: Task) -> str | list[str]:
 
 # --- 8. write ----------------------------------------------------------------------------
 
-def write_outputs(task: Task, training: TrainingData, plan: EvaluationPlan, metrics: dict, final: FinalModel,
-                  explained: dict, oracle: dict | None, calibration: Calibration, quality_gate: dict,
-                  clock: _Clock) -> TrainResult:
+
+def write_outputs(
+    task: Task,
+    training: TrainingData,
+    plan: EvaluationPlan,
+    metrics: dict,
+    final: FinalModel,
+    explained: dict,
+    oracle: dict | None,
+    calibration: Calibration,
+    quality_gate: dict,
+    clock: _Clock,
+) -> TrainResult:
     """Save the model and its metadata, write the card, then metrics.json once, in both places."""
     from ml import card
 
@@ -779,40 +1028,61 @@ def write_outputs(task: Task, training: TrainingData, plan: EvaluationPlan, metr
     train_scores = predict_proba_positive(final.inner, final.x_fit)
     reference = {"score": drift.reference_distribution(train_scores)}
     for name in explained["top_features"]:
-        reference[name] = drift.reference_distribution(final.x_fit[:, columns.index(name)],
-                                                       categorical=name in task.categorical)
-    metadata = _json_ready({
-        "task": task.name,
+        reference[name] = drift.reference_distribution(
+            final.x_fit[:, columns.index(name)], categorical=name in task.categorical
+        )
+    metadata = _json_ready(
+        {
+            "task": task.name,
+            "created_at": created,
+            "selected_model": metrics["selected_model"],
+            "hyperparameters": final.params,
+            "calibrated": calibration.used,
+            "feature_contract": artifacts.feature_contract(
+                training.mart, required_inputs(task.feature_steps, task.features), list(task.categorical)
+            ),
+            "model_inputs": columns,
+            "feature_steps": list(task.feature_steps),
+            "key": task.key,
+            "threshold": metrics["threshold"],
+            "decile_edges": np.quantile(train_scores, np.linspace(0.1, 0.9, 9)).tolist(),
+            "reason_baselines": explained["baselines"],
+            "reference_distributions": reference,
+            "top_features": explained["top_features"],
+            "fitted_on": final.fitted_on,
+            "scoring_population": final.scoring_population,
+            "training_data": {
+                "mart": task.mart,
+                "rows": metrics["data"]["rows"],
+                "fingerprint": fingerprint,
+                "date_range": metrics["data"]["date_range"],
+            },
+            "library_versions": artifacts.library_versions(),
+            "git_commit": artifacts.git_commit(),
+            "quality_gate": quality_gate,
+            "metrics_summary": {
+                k: metrics.get(k)
+                for k in (
+                    "roc_auc",
+                    "roc_auc_ci",
+                    "pr_auc",
+                    "brier",
+                    "calibration_slope",
+                    "oracle_roc_auc",
+                    "n_train",
+                    "n_test",
+                )
+            },
+        }
+    )
+    saved = artifacts.save_model(task.name, artifacts.new_version(fingerprint), deployable(task, final.inner), metadata)
+    metrics = {
+        **metrics,
+        "model_version": saved.version,
         "created_at": created,
-        "selected_model": metrics["selected_model"],
-        "hyperparameters": final.params,
-        "calibrated": calibration.used,
-        "feature_contract": artifacts.feature_contract(training.mart, required_inputs(task.feature_steps,
-                                                                                      task.features),
-                                                       list(task.categorical)),
-        "model_inputs": columns,
-        "feature_steps": list(task.feature_steps),
-        "key": task.key,
-        "threshold": metrics["threshold"],
-        "decile_edges": np.quantile(train_scores, np.linspace(0.1, 0.9, 9)).tolist(),
-        "reason_baselines": explained["baselines"],
-        "reference_distributions": reference,
-        "top_features": explained["top_features"],
-        "fitted_on": final.fitted_on,
-        "scoring_population": final.scoring_population,
-        "training_data": {"mart": task.mart, "rows": metrics["data"]["rows"], "fingerprint": fingerprint,
-                          "date_range": metrics["data"]["date_range"]},
-        "library_versions": artifacts.library_versions(),
-        "git_commit": artifacts.git_commit(),
-        "quality_gate": quality_gate,
-        "metrics_summary": {k: metrics.get(k) for k in ("roc_auc", "roc_auc_ci", "pr_auc", "brier",
-                                                        "calibration_slope", "oracle_roc_auc",
-                                                        "n_train", "n_test")},
-    })
-    saved = artifacts.save_model(task.name, artifacts.new_version(fingerprint), deployable(task, final.inner),
-                                 metadata)
-    metrics = {**metrics, "model_version": saved.version, "created_at": created,
-               "model_path": str(saved.model_path), "model_sha256": saved.sha256}
+        "model_path": str(saved.model_path),
+        "model_sha256": saved.sha256,
+    }
     clock.mark("save_model")
 
     y_eval = training.y[plan.eval_rows]
@@ -823,19 +1093,31 @@ def write_outputs(task: Task, training: TrainingData, plan: EvaluationPlan, metr
     html_path, md_path = card.write_model_card(task, metrics, plots, report_dir)
     clock.mark("model_card")
 
-    metrics.update(seconds=round(clock.seconds(), 2), cpu_seconds=round(clock.cpu_seconds(), 2),
-                   timings_seconds=clock.timings)
+    metrics.update(
+        seconds=round(clock.seconds(), 2), cpu_seconds=round(clock.cpu_seconds(), 2), timings_seconds=clock.timings
+    )
     metrics_path = artifacts.write_metrics(metrics, saved.folder, report_dir)
-    return TrainResult(task.name, saved.version, metrics["selected_model"], metrics, metrics_path, html_path,
-                       md_path, saved.folder, clock.seconds())
+    return TrainResult(
+        task.name,
+        saved.version,
+        metrics["selected_model"],
+        metrics,
+        metrics_path,
+        html_path,
+        md_path,
+        saved.folder,
+        clock.seconds(),
+    )
 
 
 app = typer.Typer(add_completion=False, help="Train a task's models (python -m ml.train --task NAME).")
 
 
 @app.command()
-def main(task: str = typer.Option("loan_default", help="Task name (a YAML file in ml/tasks/)."),
-         allow_failed_quality: bool = typer.Option(False, help="Train despite blocking quality failures.")) -> None:
+def main(
+    task: str = typer.Option("loan_default", help="Task name (a YAML file in ml/tasks/)."),
+    allow_failed_quality: bool = typer.Option(False, help="Train despite blocking quality failures."),
+) -> None:
     from ml.cli import run_command
 
     run_command(lambda: train_task(task, allow_failed_quality=allow_failed_quality).lines())

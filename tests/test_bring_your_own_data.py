@@ -169,8 +169,11 @@ def write_members(path: Path, rows: int = 1500, seed: int = 13) -> int:
 
 
 def copy_project(target: Path) -> Path:
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=config.REPO_ROOT, capture_output=True,
-                           check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=config.REPO_ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         source = config.REPO_ROOT / name
         if source.is_file():
@@ -180,8 +183,11 @@ def copy_project(target: Path) -> Path:
 
 
 def python_files(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*.py")) if ".venv" not in p.parts}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.py"))
+        if ".venv" not in p.parts
+    }
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +209,9 @@ def byod(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (project / "models_sql/marts/loyalty/_loyalty__models.yml").write_text(MODELS_YML)
     (project / "ml/tasks/member_churn.yaml").write_text(TASK_YAML)
     # Copying a task YAML under a new name is enough for `ledgerlab run` to train it.
-    (project / "ml/tasks/member_churn_copy.yaml").write_text(TASK_YAML.replace("name: member_churn", "name: member_churn_copy"))
+    (project / "ml/tasks/member_churn_copy.yaml").write_text(
+        TASK_YAML.replace("name: member_churn", "name: member_churn_copy")
+    )
 
     data = base / "exports"
     data.mkdir()
@@ -211,15 +219,31 @@ def byod(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     home = base / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGERLAB_", "DBT_"))}
-    env.update(LEDGERLAB_HOME=str(home), LEDGERLAB_WAREHOUSE=str(home / "warehouse" / "byod.duckdb"),
-               DBT_TARGET_PATH=str(home / "target"), DBT_LOG_PATH=str(home / "logs"),
-               DO_NOT_TRACK="1", GX_ANALYTICS_ENABLED="false", PYTHONPATH=str(project))
-    where = subprocess.run([sys.executable, "-c", "import ledgerlab; print(ledgerlab.__file__)"],
-                           cwd=project, env=env, capture_output=True, text=True, check=True).stdout
+    env.update(
+        LEDGERLAB_HOME=str(home),
+        LEDGERLAB_WAREHOUSE=str(home / "warehouse" / "byod.duckdb"),
+        DBT_TARGET_PATH=str(home / "target"),
+        DBT_LOG_PATH=str(home / "logs"),
+        DO_NOT_TRACK="1",
+        GX_ANALYTICS_ENABLED="false",
+        PYTHONPATH=str(project),
+    )
+    where = subprocess.run(
+        [sys.executable, "-c", "import ledgerlab; print(ledgerlab.__file__)"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert where.startswith(str(project)), where  # the copy runs, not the checkout
     proc = subprocess.run(
         [sys.executable, "-m", "ledgerlab", "run", "--source", f"loyalty={data}"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=1500,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
     )
     return {"project": project, "home": home, "proc": proc, "before": before, "lines": lines}
 
@@ -229,13 +253,16 @@ def test_the_new_source_runs_end_to_end_with_no_python_edit(byod: dict) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     assert python_files(byod["project"]) == byod["before"], "a .py file was changed or added"
-    metrics = {task: json.loads((byod["home"] / "reports/models" / task / "metrics.json").read_text())
-               for task in ("member_churn", "member_churn_copy")}  # the copy was trained with no code edit
+    metrics = {
+        task: json.loads((byod["home"] / "reports/models" / task / "metrics.json").read_text())
+        for task in ("member_churn", "member_churn_copy")
+    }  # the copy was trained with no code edit
     assert metrics["member_churn"]["roc_auc"] > 0.7  # the made-up signal is learnt
     assert metrics["member_churn_copy"]["roc_auc"] == pytest.approx(metrics["member_churn"]["roc_auc"])
     # the Berka and Taiwan tasks were skipped with a one-line note naming what is missing
-    assert re.search(r"skipped: loan_default: marts.loan_features is empty \(sources berka, digital not ingested\)",
-                     proc.stdout), proc.stdout
+    assert re.search(
+        r"skipped: loan_default: marts.loan_features is empty \(sources berka, digital not ingested\)", proc.stdout
+    ), proc.stdout
     assert re.search(r"skipped: card_default: .* \(source taiwan not ingested\)", proc.stdout), proc.stdout
 
 
@@ -255,7 +282,11 @@ def test_the_new_source_is_validated_and_profiled(byod: dict) -> None:
     suites = {s["name"]: s for s in summary["suites"]}
     assert suites["raw.members"]["n_blocking_failed"] == 0
     assert {e["id"] for e in suites["raw.members"]["expectations"]} >= {
-        "columns_match_catalog", "member_id_unique", "member_id_is_integer", "tier_in_domain"}
+        "columns_match_catalog",
+        "member_id_unique",
+        "member_id_is_integer",
+        "tier_in_domain",
+    }
     flagged = {(p["table"], p["check"]): p for p in summary["profile"]}
     sentinel = flagged[("raw.members", "sentinel_values")]["sample"]
     assert [(f["column_name"], f["value"]) for f in sentinel] == [("visits", "-1")]

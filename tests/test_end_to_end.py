@@ -21,16 +21,19 @@ pytestmark = pytest.mark.slow
 
 def _run_cli(args: list[str], home: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
-    env.update({
-        "LEDGERLAB_HOME": str(home),
-        "LEDGERLAB_WAREHOUSE": str(home / "warehouse" / "ledgerlab.duckdb"),
-        "DBT_TARGET_PATH": str(home / "target"),
-        "DBT_LOG_PATH": str(home / "logs"),
-        **(extra_env or {}),
-    })
+    env.update(
+        {
+            "LEDGERLAB_HOME": str(home),
+            "LEDGERLAB_WAREHOUSE": str(home / "warehouse" / "ledgerlab.duckdb"),
+            "DBT_TARGET_PATH": str(home / "target"),
+            "DBT_LOG_PATH": str(home / "logs"),
+            **(extra_env or {}),
+        }
+    )
     env.pop("LEDGERLAB_TAIWAN_CSV", None) if "LEDGERLAB_TAIWAN_CSV" not in (extra_env or {}) else None
-    return subprocess.run([sys.executable, "-m", "ledgerlab", *args], env=env, capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "ledgerlab", *args], env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +44,8 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = _run_cli(["run", "--accounts", "800", "--seed", "15"], home)
     assert proc.returncode == 0, f"ledgerlab run failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     assert "skipped: loan_default" not in proc.stdout, (
-        "loan_default was skipped (too few bad loans for this seed): choose another seed\n" + proc.stdout[-2000:])
+        "loan_default was skipped (too few bad loans for this seed): choose another seed\n" + proc.stdout[-2000:]
+    )
     return home
 
 
@@ -77,13 +81,11 @@ def test_run_writes_one_score_per_loan(small_run: Path) -> None:
     con = duckdb.connect(str(small_run / "warehouse" / "ledgerlab.duckdb"), read_only=True)
     where = f"where loan_date >= date '{population['cutoff']}'" if population["population"] == "out_of_time" else ""
     loans = con.execute(f"select count(*) from marts.loan_features {where}").fetchall()[0][0]
-    scored, distinct = con.execute(
-        "select count(*), count(distinct loan_id) from ml.scores_loan_default"
-    ).fetchall()[0]
+    scored, distinct = con.execute("select count(*), count(distinct loan_id) from ml.scores_loan_default").fetchall()[0]
     assert loans > 0 and scored == loans == distinct
-    out_of_range = con.execute(
-        "select count(*) from ml.scores_loan_default where score < 0 or score > 1"
-    ).fetchall()[0][0]
+    out_of_range = con.execute("select count(*) from ml.scores_loan_default where score < 0 or score > 1").fetchall()[
+        0
+    ][0]
     assert out_of_range == 0
 
 

@@ -61,9 +61,7 @@ def _domain_root(module: str) -> str:
     return ".".join(parts[:2]) if parts[0] == "ledgerlab" else parts[0]
 
 
-MODULES = sorted(
-    path for package in PROJECT_PACKAGES for path in (ROOT / package).rglob("*.py")
-)
+MODULES = sorted(path for package in PROJECT_PACKAGES for path in (ROOT / package).rglob("*.py"))
 
 
 def test_the_layers_cover_the_code() -> None:

@@ -127,7 +127,5 @@ def plan(facts: WarehouseFacts, selection: list[str] | None = None) -> tuple[lis
                 planned.append(suite)
     unknown = wanted - known_layers - seen_names
     if unknown:
-        raise KeyError(
-            f"unknown suite(s) {', '.join(sorted(unknown))}; layers: {', '.join(MODULES)}"
-        )
+        raise KeyError(f"unknown suite(s) {', '.join(sorted(unknown))}; layers: {', '.join(MODULES)}")
     return planned, skipped

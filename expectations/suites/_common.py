@@ -23,9 +23,7 @@ DATA_END = "1998-12-31"
 
 def rows(query: str, description: str | None = None) -> gxe.UnexpectedRowsExpectation:
     """Fails when ``query`` returns a row; the first rows are shown in the report."""
-    return UnexpectedRowsWithSample(
-        unexpected_rows_query=" ".join(query.split()), description=description
-    )
+    return UnexpectedRowsWithSample(unexpected_rows_query=" ".join(query.split()), description=description)
 
 
 def sql_list(values) -> str:

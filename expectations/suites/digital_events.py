@@ -8,32 +8,55 @@ from expectations.suites._common import DATA_END, rows
 from expectations.suites.marts_core import key_checks, references
 
 LAYER = "digital_events"
-EVENT_TYPES = ("login", "logout", "statement_view", "payment_initiated", "password_reset",
-               "limit_change", "card_block")
+EVENT_TYPES = ("login", "logout", "statement_view", "payment_initiated", "password_reset", "limit_change", "card_block")
 
 
 def suites(facts: WarehouseFacts) -> list[TableSuite]:
     suite = TableSuite(LAYER, "marts", "fct_digital_events", description="one row per digital banking event")
     key_checks(suite, "event_id")
     suite.add(
-        references("client_exists", "client_key", "marts.dim_clients", "client_key",
-                   "every event belongs to a known client"),
-        blocking("channel_decoded", gxe.ExpectColumnValuesToBeInSet(column="channel", value_set=["web", "mobile"]),
-                 "events come from the web or the mobile app", catches=("out_of_domain_code",)),
-        blocking("schema_version_known", gxe.ExpectColumnValuesToBeInSet(column="schema_version", value_set=[1, 2]),
-                 "the feed has two documented schema versions", catches=("malformed_json",)),
-        blocking("event_at_within_data_window",
-                 gxe.ExpectColumnValuesToBeBetween(column="event_at", min_value="1993-01-01 00:00:00",
-                                                   max_value=f"{DATA_END} 23:59:59"),
-                 "events fall within the data's window", catches=("malformed_date", "date_after_end")),
-        blocking("event_date_is_date_of_event_at",
-                 rows("select event_id, event_at, event_date from {batch} where event_date <> cast(event_at as date)"),
-                 "daily engagement features group by event_date"),
-        warning("event_type_known", gxe.ExpectColumnValuesToBeInSet(column="event_type", value_set=list(EVENT_TYPES)),
-                "engagement features count logins, resets and payments by type", catches=("out_of_domain_code",)),
-        warning("payments_have_an_amount",
-                rows("select event_id from {batch} where event_type = 'payment_initiated' and (amount is null or amount <= 0)"),
-                "a payment event carries a positive amount", catches=("impossible_amount",)),
+        references(
+            "client_exists", "client_key", "marts.dim_clients", "client_key", "every event belongs to a known client"
+        ),
+        blocking(
+            "channel_decoded",
+            gxe.ExpectColumnValuesToBeInSet(column="channel", value_set=["web", "mobile"]),
+            "events come from the web or the mobile app",
+            catches=("out_of_domain_code",),
+        ),
+        blocking(
+            "schema_version_known",
+            gxe.ExpectColumnValuesToBeInSet(column="schema_version", value_set=[1, 2]),
+            "the feed has two documented schema versions",
+            catches=("malformed_json",),
+        ),
+        blocking(
+            "event_at_within_data_window",
+            gxe.ExpectColumnValuesToBeBetween(
+                column="event_at", min_value="1993-01-01 00:00:00", max_value=f"{DATA_END} 23:59:59"
+            ),
+            "events fall within the data's window",
+            catches=("malformed_date", "date_after_end"),
+        ),
+        blocking(
+            "event_date_is_date_of_event_at",
+            rows("select event_id, event_at, event_date from {batch} where event_date <> cast(event_at as date)"),
+            "daily engagement features group by event_date",
+        ),
+        warning(
+            "event_type_known",
+            gxe.ExpectColumnValuesToBeInSet(column="event_type", value_set=list(EVENT_TYPES)),
+            "engagement features count logins, resets and payments by type",
+            catches=("out_of_domain_code",),
+        ),
+        warning(
+            "payments_have_an_amount",
+            rows(
+                "select event_id from {batch} where event_type = 'payment_initiated' and (amount is null or amount <= 0)"
+            ),
+            "a payment event carries a positive amount",
+            catches=("impossible_amount",),
+        ),
     )
     return [suite]
 

@@ -12,30 +12,52 @@ REFERENCE_DATE = "1998-01-01"
 
 
 def suites(facts: WarehouseFacts) -> list[TableSuite]:
-    suite = TableSuite(LAYER, "marts", "card_propensity_features",
-                       description="one row per owner disposition without a card, as of the reference date")
+    suite = TableSuite(
+        LAYER,
+        "marts",
+        "card_propensity_features",
+        description="one row per owner disposition without a card, as of the reference date",
+    )
     key_checks(suite, "disp_id")
     suite.add(
-        references("account_exists", "account_id", "marts.dim_accounts", "account_id",
-                   "every disposition's account is a known account"),
-        blocking("single_reference_date",
-                 rows(f"select disp_id, reference_date from {{batch}} where reference_date <> date '{REFERENCE_DATE}'"),
-                 "features are measured as of one reference date (var card_reference_date)"),
-        blocking("no_card_at_reference_date",
-                 rows("select disp_id from {batch} where has_card"),
-                 "the population is dispositions without a card; a card holder would leak the target"),
-        blocking("target_present", gxe.ExpectColumnValuesToNotBeNull(column="took_card"),
-                 "took_card is the model's target"),
-        blocking("owner_age_band_known",
-                 gxe.ExpectColumnValuesToBeInSet(column="owner_age_band", value_set=list(AGE_BANDS)),
-                 "age bands follow the project's convention"),
-        blocking("no_history_from_the_future",
-                 rows("""select disp_id from {batch} where days_since_last_transaction <= 0
+        references(
+            "account_exists",
+            "account_id",
+            "marts.dim_accounts",
+            "account_id",
+            "every disposition's account is a known account",
+        ),
+        blocking(
+            "single_reference_date",
+            rows(f"select disp_id, reference_date from {{batch}} where reference_date <> date '{REFERENCE_DATE}'"),
+            "features are measured as of one reference date (var card_reference_date)",
+        ),
+        blocking(
+            "no_card_at_reference_date",
+            rows("select disp_id from {batch} where has_card"),
+            "the population is dispositions without a card; a card holder would leak the target",
+        ),
+        blocking(
+            "target_present", gxe.ExpectColumnValuesToNotBeNull(column="took_card"), "took_card is the model's target"
+        ),
+        blocking(
+            "owner_age_band_known",
+            gxe.ExpectColumnValuesToBeInSet(column="owner_age_band", value_set=list(AGE_BANDS)),
+            "age bands follow the project's convention",
+        ),
+        blocking(
+            "no_history_from_the_future",
+            rows("""select disp_id from {batch} where days_since_last_transaction <= 0
                       or days_since_last_login <= 0 or account_age_days < 0"""),
-                 "leakage guard: only data dated strictly before the reference date feeds the features"),
-        warning("take_up_plausible",
-                rows("select avg(cast(took_card as integer)) as take_up from {batch} "
-                     "having avg(cast(took_card as integer)) not between 0.01 and 0.5"),
-                "about one in ten eligible owners takes a card within a year"),
+            "leakage guard: only data dated strictly before the reference date feeds the features",
+        ),
+        warning(
+            "take_up_plausible",
+            rows(
+                "select avg(cast(took_card as integer)) as take_up from {batch} "
+                "having avg(cast(took_card as integer)) not between 0.01 and 0.5"
+            ),
+            "about one in ten eligible owners takes a card within a year",
+        ),
     )
     return [suite]

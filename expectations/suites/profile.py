@@ -40,8 +40,26 @@ LAYER = "profile"
 
 NINES = ("999", "9999", "99999", "999999", "9999999")  # a code when it is also the column's maximum
 NEGATIVE = ("-1", "-99", "-999", "-9999")
-UNKNOWN_LIKE = ("unknown", "unk", "n/a", "na", "n.a.", "none", "null", "nil", "?", "-", "--", "missing",
-                "not known", "not available", "undefined", "unspecified", "xna", "#n/a")
+UNKNOWN_LIKE = (
+    "unknown",
+    "unk",
+    "n/a",
+    "na",
+    "n.a.",
+    "none",
+    "null",
+    "nil",
+    "?",
+    "-",
+    "--",
+    "missing",
+    "not known",
+    "not available",
+    "undefined",
+    "unspecified",
+    "xna",
+    "#n/a",
+)
 SAMPLE_ABOVE = 400_000
 SAMPLE_ROWS = 200_000
 
@@ -142,27 +160,37 @@ def _checks(sampled: int, has_key: bool, known: list[tuple[str, str]] = (), spar
     ]
     if not has_key:
         lineage = ", ".join(LINEAGE_COLUMNS)
-        checks.append(warning(
-            "duplicate_rows",
-            rows(f"""with b as (select * exclude ({lineage}) from {{batch}})
+        checks.append(
+            warning(
+                "duplicate_rows",
+                rows(f"""with b as (select * exclude ({lineage}) from {{batch}})
                 select *, count(*) as copies from b group by all having count(*) > 1
                 order by copies desc"""),
-            "the source declares no key, so identical rows may be one record delivered twice",
-            catches=("duplicate_row",),
-        ))
+                "the source declares no key, so identical rows may be one record delivered twice",
+                catches=("duplicate_row",),
+            )
+        )
     return checks
 
 
 def suites(facts: WarehouseFacts) -> list[TableSuite]:
     out = []
     for raw in catalog():
-        suite = TableSuite(LAYER, "profile", raw.table, read_from=f"raw.{raw.table}",
-                           description=f"profile of raw.{raw.table} (source {raw.source})")
+        suite = TableSuite(
+            LAYER,
+            "profile",
+            raw.table,
+            read_from=f"raw.{raw.table}",
+            description=f"profile of raw.{raw.table} (source {raw.source})",
+        )
         rows_in_table = facts.row_estimates.get(f"raw.{raw.table}", 0)
         known = [(c.name, str(v)) for c in raw.column_specs for v in c.meta.get("known_codes") or ()]
         sparse = [c.name for c in raw.column_specs if c.meta.get("sparse")]
-        suite.add(*_checks(rows_in_table if rows_in_table > SAMPLE_ABOVE else 0, has_key=bool(raw.key),
-                           known=known, sparse=sparse))
+        suite.add(
+            *_checks(
+                rows_in_table if rows_in_table > SAMPLE_ABOVE else 0, has_key=bool(raw.key), known=known, sparse=sparse
+            )
+        )
         out.append(suite)
     return out
 

@@ -21,14 +21,23 @@ BLOCK_SHARE = 0.25
 
 
 def suites(facts: WarehouseFacts) -> list[TableSuite]:
-    suite = TableSuite(LAYER, "marts", "quarantine_rows",
-                       description="one row per raw row that staging rejected or repaired")
+    suite = TableSuite(
+        LAYER, "marts", "quarantine_rows", description="one row per raw row that staging rejected or repaired"
+    )
     suite.add(
         blocking(
             "columns_match_contract",
             gxe.ExpectTableColumnsToMatchSet(
-                column_set=["source_table", "source_file", "source_line", "reason", "action", "raw_record",
-                            "parent_key", "parent_reason"],
+                column_set=[
+                    "source_table",
+                    "source_file",
+                    "source_line",
+                    "reason",
+                    "action",
+                    "raw_record",
+                    "parent_key",
+                    "parent_reason",
+                ],
                 exact_match=True,
             ),
             "the quarantine's columns are documented in ARCHITECTURE.md and read by the insight report",
@@ -93,14 +102,16 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         ),
     )
     for kind in DEFECT_KINDS:
-        suite.add(warning(
-            f"quarantined_{kind}",
-            rows(
-                f"""select source_table, action, count(*) as n_rows from {{batch}}
+        suite.add(
+            warning(
+                f"quarantined_{kind}",
+                rows(
+                    f"""select source_table, action, count(*) as n_rows from {{batch}}
                 where reason = '{kind}' group by source_table, action"""
-            ),
-            f"makes {kind} rows visible: they were {'repaired' if kind in REPAIRED_KINDS else 'rejected'} "
-            "by staging and listed in the quarantine",
-            catches=(kind,),
-        ))
+                ),
+                f"makes {kind} rows visible: they were {'repaired' if kind in REPAIRED_KINDS else 'rejected'} "
+                "by staging and listed in the quarantine",
+                catches=(kind,),
+            )
+        )
     return [suite]

@@ -32,9 +32,7 @@ def _ingestion_checks(source: RawSource, suite: TableSuite) -> None:
     suite.add(
         blocking(
             "columns_match_catalog",
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=[*source.columns, *LINEAGE_COLUMNS], exact_match=False
-            ),
+            gxe.ExpectTableColumnsToMatchSet(column_set=[*source.columns, *LINEAGE_COLUMNS], exact_match=False),
             "staging selects these columns by name; a renamed or missing column breaks every model "
             "(an undeclared extra column is kept and reported by ingest)",
         ),
@@ -62,7 +60,9 @@ def _ingestion_checks(source: RawSource, suite: TableSuite) -> None:
         ),
         blocking(
             "lineage_not_null",
-            rows("select _source_line from {batch} where _source_file is null or _source_line is null or _loaded_at is null"),
+            rows(
+                "select _source_line from {batch} where _source_file is null or _source_line is null or _loaded_at is null"
+            ),
             "a row without lineage cannot be traced back to its file",
         ),
     )
@@ -72,30 +72,38 @@ def _content_checks(source: RawSource, suite: TableSuite) -> None:
     specs = source.column_specs
     for spec in specs:
         if spec.meta.get("not_null"):
-            suite.add(warning(
-                f"{spec.name}_present",
-                gxe.ExpectColumnValuesToNotBeNull(column=spec.name),
-                f"rows without {spec.name} cannot be joined; staging rejects them as null_key",
-                catches=("null_key",),
-            ))
+            suite.add(
+                warning(
+                    f"{spec.name}_present",
+                    gxe.ExpectColumnValuesToNotBeNull(column=spec.name),
+                    f"rows without {spec.name} cannot be joined; staging rejects them as null_key",
+                    catches=("null_key",),
+                )
+            )
     if source.format == "jsonl":
         _json_checks(source, suite)
         return
     for key in source.key:
-        suite.add(warning(
-            f"{key}_unique",
-            gxe.ExpectColumnValuesToBeUnique(column=key),
-            "a repeated identifier is a duplicated row (or a key collision); staging keeps the first",
-            catches=("duplicate_row",),
-        ))
+        suite.add(
+            warning(
+                f"{key}_unique",
+                gxe.ExpectColumnValuesToBeUnique(column=key),
+                "a repeated identifier is a duplicated row (or a key collision); staging keeps the first",
+                catches=("duplicate_row",),
+            )
+        )
         if source.column(key).type == "integer":
-            suite.add(warning(
-                f"{key}_is_integer",
-                rows(f"select _source_line, {_q(key)} from {{batch}} where {_q(key)} is not null "
-                     f"and try_cast(trim({_q(key)}) as bigint) is null"),
-                f"{key} is declared an integer identifier",
-                catches=("null_key",),
-            ))
+            suite.add(
+                warning(
+                    f"{key}_is_integer",
+                    rows(
+                        f"select _source_line, {_q(key)} from {{batch}} where {_q(key)} is not null "
+                        f"and try_cast(trim({_q(key)}) as bigint) is null"
+                    ),
+                    f"{key} is declared an integer identifier",
+                    catches=("null_key",),
+                )
+            )
     for spec in specs:
         column = _q(spec.name)
         if spec.type == "yymmdd":
@@ -123,73 +131,85 @@ def _content_checks(source: RawSource, suite: TableSuite) -> None:
     for spec in specs:
         domain = spec.meta.get("accepted_values")
         if domain is not None:
-            suite.add(warning(
-                f"{spec.name}_in_domain",
-                gxe.ExpectColumnValuesToBeInSet(column=spec.name, value_set=[str(v) for v in domain]),
-                f"{spec.name} is a code with a fixed set of values; spaces or another letter case are "
-                "repaired, unknown codes rejected",
-                catches=("out_of_domain_code", "untrimmed_code", "wrong_case_code"),
-            ))
+            suite.add(
+                warning(
+                    f"{spec.name}_in_domain",
+                    gxe.ExpectColumnValuesToBeInSet(column=spec.name, value_set=[str(v) for v in domain]),
+                    f"{spec.name} is a code with a fixed set of values; spaces or another letter case are "
+                    "repaired, unknown codes rejected",
+                    catches=("out_of_domain_code", "untrimmed_code", "wrong_case_code"),
+                )
+            )
     for spec in specs:
         column = _q(spec.name)
         if spec.type == "decimal":
-            suite.add(warning(
-                f"{spec.name}_uses_decimal_point",
-                rows(f"select _source_line, {column} from {{batch}} where {column} like '%,%'"),
-                "amounts use a decimal point; a decimal comma is repaired in staging",
-                catches=("comma_decimal",),
-            ))
+            suite.add(
+                warning(
+                    f"{spec.name}_uses_decimal_point",
+                    rows(f"select _source_line, {column} from {{batch}} where {column} like '%,%'"),
+                    "amounts use a decimal point; a decimal comma is repaired in staging",
+                    catches=("comma_decimal",),
+                )
+            )
         if spec.meta.get("positive"):
-            suite.add(warning(
-                f"{spec.name}_positive_number",
-                rows(
-                    f"""select _source_line, {column} from {{batch}}
+            suite.add(
+                warning(
+                    f"{spec.name}_positive_number",
+                    rows(
+                        f"""select _source_line, {column} from {{batch}}
                     where coalesce(try_cast(replace(trim({column}), ',', '.') as double) <= 0, true)"""
-                ),
-                f"{spec.name} must be a positive number",
-                catches=("impossible_amount",),
-            ))
+                    ),
+                    f"{spec.name} must be a positive number",
+                    catches=("impossible_amount",),
+                )
+            )
     for spec in specs:
         reference = spec.meta.get("references")
         if not reference:
             continue
         parent, _, parent_key = str(reference).partition(".")
         column = _q(spec.name)
-        suite.add(warning(
-            f"{spec.name}_references_{parent}",
-            rows(
-                f"""select _source_line, {column} from {{batch}}
+        suite.add(
+            warning(
+                f"{spec.name}_references_{parent}",
+                rows(
+                    f"""select _source_line, {column} from {{batch}}
                 where {column} is not null and trim({column}) not in
                 (select trim({_q(parent_key)}) from raw.{_q(parent)} where {_q(parent_key)} is not null)"""
-            ),
-            f"every {spec.name} must exist in raw.{parent}; orphans are rejected downstream",
-            catches=("orphan_foreign_key",),
-        ))
+                ),
+                f"every {spec.name} must exist in raw.{parent}; orphans are rejected downstream",
+                catches=("orphan_foreign_key",),
+            )
+        )
 
 
 def _json_checks(source: RawSource, suite: TableSuite) -> None:
     """JSON lines: each line one object; the key fields unique across lines."""
     line = _q(source.columns[0])
     if source.column(source.columns[0]).type == "json":
-        suite.add(warning(
-            f"{source.columns[0]}_is_json",
-            rows(f"select _source_line, {line} from {{batch}} where not coalesce(json_valid({line}), false)"),
-            "each line is one JSON object; staging rejects the others as malformed_json",
-            catches=("malformed_json",),
-        ))
+        suite.add(
+            warning(
+                f"{source.columns[0]}_is_json",
+                rows(f"select _source_line, {line} from {{batch}} where not coalesce(json_valid({line}), false)"),
+                "each line is one JSON object; staging rejects the others as malformed_json",
+                catches=("malformed_json",),
+            )
+        )
     for key in source.key:
         path = "$." + key
-        suite.add(warning(
-            f"{key}_unique",
-            rows(
-                f"""select {_q(key)}, count(*) as n from (
+        suite.add(
+            warning(
+                f"{key}_unique",
+                rows(
+                    f"""select {_q(key)}, count(*) as n from (
                     select case when json_valid({line}) then json_extract_string({line}, '{path}') end
                     as {_q(key)} from {{batch}}) as events
                 where {_q(key)} is not null group by {_q(key)} having count(*) > 1"""
-            ),
-            f"a repeated {key} is a duplicated record (a feed that delivers at least once)",
-            catches=("duplicate_row",),
-        ))
+                ),
+                f"a repeated {key} is a duplicated record (a feed that delivers at least once)",
+                catches=("duplicate_row",),
+            )
+        )
 
 
 def _manifest_suite() -> TableSuite:

@@ -72,9 +72,7 @@ def _in_set(column: str, values, why: str, severity=blocking) -> object:
 def _date_window(column: str, start: str = DATA_START) -> object:
     return blocking(
         f"{column}_within_data_window",
-        gxe.ExpectColumnValuesToBeBetween(
-            column=column, min_value=start, max_value=DATA_END, row_condition=VALID
-        ),
+        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=start, max_value=DATA_END, row_condition=VALID),
         f"valid rows are dated within {start} .. {DATA_END}; later dates are rejected as date_after_end",
         catches=("malformed_date", "date_after_end"),
     )
@@ -93,8 +91,11 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
     accounts = TableSuite(LAYER, "staging", "stg_berka__accounts", description="accounts, typed and decoded")
     _common(accounts, "account_id")
     accounts.add(
-        _in_set("statement_frequency", ("monthly", "weekly", "after_transaction"),
-                "every valid account has a decoded statement frequency"),
+        _in_set(
+            "statement_frequency",
+            ("monthly", "weekly", "after_transaction"),
+            "every valid account has a decoded statement frequency",
+        ),
         _date_window("opened_date"),
         warning(
             "district_id_known_range",
@@ -104,21 +105,29 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         ),
     )
 
-    clients = TableSuite(LAYER, "staging", "stg_berka__clients", description="clients, pseudonymised, with decoded birth numbers")
+    clients = TableSuite(
+        LAYER, "staging", "stg_berka__clients", description="clients, pseudonymised, with decoded birth numbers"
+    )
     _common(clients, "client_key")
     clients.add(
         blocking(
             "client_key_is_hmac_hex",
-            rows("select _source_line, client_key from {batch} where is_valid and (length(client_key) <> 64 or not regexp_full_match(client_key, '[0-9a-f]+'))"),
+            rows(
+                "select _source_line, client_key from {batch} where is_valid and (length(client_key) <> 64 or not regexp_full_match(client_key, '[0-9a-f]+'))"
+            ),
             "client ids leave staging only as a 64-character hex HMAC pseudonym",
         ),
         _in_set("gender", ("M", "F"), "gender is decoded from the birth number: M or F"),
-        _in_set("age_band_at_data_end", ("<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"),
-                "age bands follow the project's convention"),
+        _in_set(
+            "age_band_at_data_end",
+            ("<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"),
+            "age bands follow the project's convention",
+        ),
         warning(
             "birth_date_plausible",
-            gxe.ExpectColumnValuesToBeBetween(column="birth_date", min_value="1900-01-01", max_value=DATA_END,
-                                              row_condition=VALID),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="birth_date", min_value="1900-01-01", max_value=DATA_END, row_condition=VALID
+            ),
             "clients are born in the 20th century",
             catches=("malformed_date",),
         ),
@@ -130,7 +139,9 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         _in_set("disposition_type", ("OWNER", "DISPONENT"), "a disposition is an owner or a user (disponent)"),
         blocking(
             "is_owner_matches_type",
-            rows("select _source_line, disposition_type, is_owner from {batch} where is_valid and is_owner <> (disposition_type = 'OWNER')"),
+            rows(
+                "select _source_line, disposition_type, is_owner from {batch} where is_valid and is_owner <> (disposition_type = 'OWNER')"
+            ),
             "is_owner is derived from the type; features pick the owner with it",
         ),
     )
@@ -145,8 +156,12 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
     districts = TableSuite(LAYER, "staging", "stg_berka__districts", description="district demographics")
     _common(districts, "district_id")
     districts.add(
-        blocking("district_id_unique", gxe.ExpectColumnValuesToBeUnique(column="district_id", row_condition=VALID),
-                 "one row per district", catches=("duplicate_row",)),
+        blocking(
+            "district_id_unique",
+            gxe.ExpectColumnValuesToBeUnique(column="district_id", row_condition=VALID),
+            "one row per district",
+            catches=("duplicate_row",),
+        ),
         warning(
             "unemployment_rate_mostly_known",
             gxe.ExpectColumnValuesToNotBeNull(column="unemployment_rate_1995", mostly=0.95, row_condition=VALID),
@@ -154,14 +169,16 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         ),
         warning(
             "unemployment_rate_is_a_percentage",
-            gxe.ExpectColumnValuesToBeBetween(column="unemployment_rate_1996", min_value=0, max_value=30,
-                                              row_condition=VALID),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="unemployment_rate_1996", min_value=0, max_value=30, row_condition=VALID
+            ),
             "unemployment rates are percentages, single digits in 1990s Czech districts",
         ),
         warning(
             "avg_salary_plausible",
-            gxe.ExpectColumnValuesToBeBetween(column="avg_salary", min_value=5000, max_value=20000,
-                                              row_condition=VALID),
+            gxe.ExpectColumnValuesToBeBetween(
+                column="avg_salary", min_value=5000, max_value=20000, row_condition=VALID
+            ),
             "average monthly salaries in CZK of the time lie around 8,000-12,500",
         ),
     )
@@ -175,8 +192,9 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         _positive("monthly_payment"),
         blocking(
             "duration_is_a_berka_term",
-            gxe.ExpectColumnValuesToBeInSet(column="loan_duration_months", value_set=[12, 24, 36, 48, 60],
-                                            row_condition=VALID),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="loan_duration_months", value_set=[12, 24, 36, 48, 60], row_condition=VALID
+            ),
             "Berka loans run 12, 24, 36, 48 or 60 months",
             catches=("impossible_amount",),
         ),
@@ -202,8 +220,13 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         ),
     )
 
-    transactions = TableSuite(LAYER, "staging", "stg_berka__transactions", description="transactions, typed",
-                              read_from="intermediate.int_transactions_validated")
+    transactions = TableSuite(
+        LAYER,
+        "staging",
+        "stg_berka__transactions",
+        description="transactions, typed",
+        read_from="intermediate.int_transactions_validated",
+    )
     _common(transactions, "trans_id")
     transactions.add(
         _in_set("direction", ("credit", "debit"), "every valid transaction is a credit or a debit"),

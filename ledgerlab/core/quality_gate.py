@@ -42,8 +42,7 @@ class QualityStatus:
             "validation_run_id": self.run_id,
             "validated_at": self.run_at,
             "data_fingerprint": self.data_fingerprint,
-            "status": "not_validated" if not self.validated
-            else ("passed" if self.passed else "failed_blocking"),
+            "status": "not_validated" if not self.validated else ("passed" if self.passed else "failed_blocking"),
             "blocking_failures": self.blocking_failures,
             "allow_failed_quality": allowed_failed,
         }
@@ -76,9 +75,7 @@ def latest_quality_status(warehouse_path: Path | None = None) -> QualityStatus:
     )
 
 
-def enforce_quality_gate(
-    warehouse_path: Path | None = None, *, allow_failed_quality: bool = False
-) -> QualityStatus:
+def enforce_quality_gate(warehouse_path: Path | None = None, *, allow_failed_quality: bool = False) -> QualityStatus:
     """Return the latest status; raise when it has blocking failures and that is not allowed."""
     status = latest_quality_status(warehouse_path)
     if status.blocking_failures and not allow_failed_quality:

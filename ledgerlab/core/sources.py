@@ -149,23 +149,25 @@ def _parse_file(path: Path) -> list[RawSource]:
                 missing = [k for k in key if k.lower() not in names]
                 if missing:
                     raise CatalogError(f"{where}: key column(s) {', '.join(missing)} are not declared columns")
-            out.append(RawSource(
-                source=str(src["name"]),
-                table=str(table["name"]),
-                files=files,
-                column_specs=columns,
-                format=fmt,
-                delimiter=str(meta.get("delimiter", ",")),
-                quote=str(meta.get("quote", '"')),
-                header=bool(meta.get("header", True)),
-                encoding=str(meta.get("encoding", "auto")).lower(),
-                required=bool(table_meta.get("required", True)),
-                source_required=bool(src_meta.get("required", False)),
-                key=tuple(k.lower() for k in key) if fmt != "jsonl" else key,
-                quarantine_model=table_meta.get("quarantine_model"),
-                description=" ".join(str(table.get("description") or "").split()),
-                declared_in=path,
-            ))
+            out.append(
+                RawSource(
+                    source=str(src["name"]),
+                    table=str(table["name"]),
+                    files=files,
+                    column_specs=columns,
+                    format=fmt,
+                    delimiter=str(meta.get("delimiter", ",")),
+                    quote=str(meta.get("quote", '"')),
+                    header=bool(meta.get("header", True)),
+                    encoding=str(meta.get("encoding", "auto")).lower(),
+                    required=bool(table_meta.get("required", True)),
+                    source_required=bool(src_meta.get("required", False)),
+                    key=tuple(k.lower() for k in key) if fmt != "jsonl" else key,
+                    quarantine_model=table_meta.get("quarantine_model"),
+                    description=" ".join(str(table.get("description") or "").split()),
+                    declared_in=path,
+                )
+            )
     return out
 
 
@@ -182,9 +184,7 @@ def _load(root: Path) -> tuple[RawSource, ...]:
     for path in sources_files(root):
         for raw in _parse_file(path):
             if raw.table in seen:
-                raise CatalogError(
-                    f"{path}: raw table {raw.table!r} is also declared in {seen[raw.table]}"
-                )
+                raise CatalogError(f"{path}: raw table {raw.table!r} is also declared in {seen[raw.table]}")
             seen[raw.table] = path
             catalog.append(raw)
     return tuple(catalog)
@@ -236,8 +236,7 @@ def render_macros(root: Path | None = None) -> str:
     tables = [s.table for s in catalog(root)]
     pair_text = "".join(f"\n        ['{t}', '{m}']," for t, m in pairs)
     triple_text = "".join(
-        f"\n        ['{s.source}', '{s.table}', '{s.quarantine_model}'],"
-        for s in catalog(root) if s.quarantine_model
+        f"\n        ['{s.source}', '{s.table}', '{s.quarantine_model}']," for s in catalog(root) if s.quarantine_model
     )
     table_text = "".join(f"\n        '{t}'," for t in tables)
     return (

@@ -21,7 +21,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -30,8 +30,15 @@ from ledgerlab.core import config
 from ledgerlab.core.errors import DataCheckFailed, Interrupted, MissingStep, UserError, WarehouseBusy
 
 _BYTES_PER_UNIT = {
-    "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
 }
 
 
@@ -93,7 +100,6 @@ def memory_limit_share(limit: str, parts: int) -> str:
     return f"{max(1, int(total / max(1, parts) / 10**6))}MB"
 
 
-
 # ---------------------------------------------------------------------------------------------
 # All-or-nothing writes
 
@@ -136,7 +142,7 @@ def writer_lock(who: str, path: Path | None = None) -> Iterator[Path]:
             raise WarehouseBusy(
                 f"warehouse busy: {holder} is writing {published}; wait for it to finish and retry"
             ) from None
-        since = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{who} (pid {os.getpid()}) since {since}".encode(), 0)
         try:

@@ -118,10 +118,16 @@ def compare(table: str, left: pl.DataFrame, right: pl.DataFrame) -> TableDiff:
     joined = left_counts.join(right_counts, on="_hash", how="full", coalesce=True, suffix="_right").fill_null(0)
     unequal = joined.filter(pl.col("len") != pl.col("len_right"))
     if unequal.height:
-        only_left = left_h.join(unequal.filter(pl.col("len") > pl.col("len_right")), on="_hash",
-                                how="semi").drop("_hash").sort(left_c.columns[:3], nulls_last=True)
-        only_right = right_h.join(unequal.filter(pl.col("len_right") > pl.col("len")), on="_hash",
-                                  how="semi").drop("_hash").sort(right_c.columns[:3], nulls_last=True)
+        only_left = (
+            left_h.join(unequal.filter(pl.col("len") > pl.col("len_right")), on="_hash", how="semi")
+            .drop("_hash")
+            .sort(left_c.columns[:3], nulls_last=True)
+        )
+        only_right = (
+            right_h.join(unequal.filter(pl.col("len_right") > pl.col("len")), on="_hash", how="semi")
+            .drop("_hash")
+            .sort(right_c.columns[:3], nulls_last=True)
+        )
         if not _equal_within_tolerance(only_left, only_right):
             diff.problems.append(f"{unequal.height} distinct rows differ in multiplicity")
             diff.only_left, diff.only_right = only_left, only_right

@@ -105,7 +105,6 @@ def generate_accounts(
 ) -> AccountChunk:
     """``anomaly_kind`` is -1 or an index into params.ANOMALY_KINDS per account."""
     aid = account_id
-    n = aid.size
     district_id = 1 + streams.choice("acc_district", district_weights, aid)
     frequency = streams.choice("acc_frequency", params.FREQUENCY_SHARES, aid)
     open_month = streams.choice("acc_open_month", open_month_cdf(), aid)
@@ -123,7 +122,9 @@ def generate_accounts(
     owner_district = np.where(same, district_id, 1 + streams.choice("owner_district", district_weights, aid))
     has_disp = streams.uniform("has_disponent", aid) < params.DISPONENT_SHARE
     # A disponent is usually the owner's partner: similar age, the other sex.
-    d_year = np.clip(owner_birth[:, 0] + np.round(3.0 * streams.normal("disp_birth_year", aid)).astype(np.int64), 1911, 1987)
+    d_year = np.clip(
+        owner_birth[:, 0] + np.round(3.0 * streams.normal("disp_birth_year", aid)).astype(np.int64), 1911, 1987
+    )
     disponent_birth = np.stack(
         [d_year, streams.integers("disp_birth", 1, 13, aid, 1), streams.integers("disp_birth", 1, 29, aid, 2)], axis=1
     )
@@ -150,21 +151,32 @@ def generate_accounts(
     # A salary-stop anomaly needs a salary that clearly matters.
     u_sal = np.where(anomaly_kind == params.ANOMALY_KINDS.index("salary_stop"), 0.6 + 0.4 * u_sal, u_sal)
     salary_cents = np.round(quantile_function(params.TRANS_AMOUNT_QUANTILES["SALARY"], u_sal)) * 100
-    pension_cents = np.round(
-        quantile_function(params.TRANS_AMOUNT_QUANTILES["DUCHOD"], gaussian_copula(wealth, streams.normal("pension_level", aid), 0.5))
-    ) * 100
+    pension_cents = (
+        np.round(
+            quantile_function(
+                params.TRANS_AMOUNT_QUANTILES["DUCHOD"],
+                gaussian_copula(wealth, streams.normal("pension_level", aid), 0.5),
+            )
+        )
+        * 100
+    )
     salary_day = streams.integers("salary_day", 5, 15, aid)
     pension_day = streams.integers("pension_day", 5, 15, aid)
     income_bank = streams.integers("income_bank", 0, len(params.BANK_CODES), aid)
     income_account = streams.integers("income_account", 1_000_000, 100_000_000, aid)
 
-    monthly_income_scale = np.where(income_type == INCOME_SALARY, salary_cents, np.where(income_type == INCOME_PENSION, pension_cents, 0))
-    buffer = np.exp(
-        params.BUFFER_LOG_MEAN
-        + params.BUFFER_WEALTH * wealth
-        + params.BUFFER_RISK * hidden_risk
-        + params.BUFFER_NOISE * streams.normal("buffer", aid)
-    ) * 100
+    monthly_income_scale = np.where(
+        income_type == INCOME_SALARY, salary_cents, np.where(income_type == INCOME_PENSION, pension_cents, 0)
+    )
+    buffer = (
+        np.exp(
+            params.BUFFER_LOG_MEAN
+            + params.BUFFER_WEALTH * wealth
+            + params.BUFFER_RISK * hidden_risk
+            + params.BUFFER_NOISE * streams.normal("buffer", aid)
+        )
+        * 100
+    )
     buffer = np.maximum(buffer, 0.8 * monthly_income_scale)
     withdrawal_level = 0.75 * wealth + 0.66 * streams.normal("withdrawal_level", aid)
     deposit_level = 0.75 * wealth + 0.66 * streams.normal("deposit_level", aid)

@@ -72,16 +72,41 @@ class DefectRates:
 
 # Per table: key, foreign keys, date columns, code columns, amount columns (impossible), decimal columns (comma).
 SPECS = {
-    "account": dict(key="account_id", fks=("district_id",), dates=("date",), codes=("frequency",), amounts=(), decimals=()),
+    "account": dict(
+        key="account_id", fks=("district_id",), dates=("date",), codes=("frequency",), amounts=(), decimals=()
+    ),
     "client": dict(key="client_id", fks=("district_id",), dates=(), codes=(), amounts=(), decimals=()),
     "disp": dict(key="disp_id", fks=("client_id", "account_id"), dates=(), codes=("type",), amounts=(), decimals=()),
-    "order": dict(key="order_id", fks=("account_id",), dates=(), codes=("k_symbol",), amounts=("amount",), decimals=("amount",)),
-    "loan": dict(key="loan_id", fks=("account_id",), dates=("date",), codes=("status",), amounts=("amount",), decimals=("payments",)),
+    "order": dict(
+        key="order_id", fks=("account_id",), dates=(), codes=("k_symbol",), amounts=("amount",), decimals=("amount",)
+    ),
+    "loan": dict(
+        key="loan_id",
+        fks=("account_id",),
+        dates=("date",),
+        codes=("status",),
+        amounts=("amount",),
+        decimals=("payments",),
+    ),
     "card": dict(key="card_id", fks=("disp_id",), dates=("issued",), codes=("type",), amounts=(), decimals=()),
-    "trans": dict(key="trans_id", fks=("account_id",), dates=("date",), codes=("type", "operation"), amounts=("amount",), decimals=("amount", "balance")),
+    "trans": dict(
+        key="trans_id",
+        fks=("account_id",),
+        dates=("date",),
+        codes=("type", "operation"),
+        amounts=("amount",),
+        decimals=("amount", "balance"),
+    ),
 }
 PARQUET_SKIPPED = {"malformed_date", "comma_decimal"}  # not representable in typed columns
-TRUTH_SCHEMA = {"file": pl.Utf8, "table": pl.Utf8, "line": pl.Int64, "kind": pl.Utf8, "column": pl.Utf8, "action": pl.Utf8}
+TRUTH_SCHEMA = {
+    "file": pl.Utf8,
+    "table": pl.Utf8,
+    "line": pl.Int64,
+    "kind": pl.Utf8,
+    "column": pl.Utf8,
+    "action": pl.Utf8,
+}
 
 
 def _kinds_for(table: str) -> list[str]:
@@ -183,7 +208,10 @@ class DefectInjector:
             return Injected([data], n)
         starts, ends = line_bounds(data, touched)
         mv = memoryview(data)
-        text = {int(r): bytes(mv[s:e]).decode("ascii").split(";") for r, s, e in zip(touched.tolist(), starts.tolist(), ends.tolist())}
+        text = {
+            int(r): bytes(mv[s:e]).decode("ascii").split(";")
+            for r, s, e in zip(touched.tolist(), starts.tolist(), ends.tolist())
+        }
         col_ix = {c: i for i, c in enumerate(header)}
         changed: set[int] = set()
         repaired: list[tuple[int, str, str]] = []  # row, kind, column
@@ -228,10 +256,14 @@ class DefectInjector:
             elif kind == "orphan_foreign_key":
                 options = spec["fks"]
                 cols = [options[w] for w in self._choose(table, kind, k, options).tolist()]
-                values = [str(v) for v in (ORPHAN_BASE + self.streams.integers("orphan_id", 0, 1_000_000, k, rank)).tolist()]
+                values = [
+                    str(v) for v in (ORPHAN_BASE + self.streams.integers("orphan_id", 0, 1_000_000, k, rank)).tolist()
+                ]
             elif kind in ("malformed_date", "date_after_end"):
                 cols = [spec["dates"][0]] * rows.size
-                variant = self._choose(table, kind, k, (0, 1, 2)).tolist() if kind == "malformed_date" else [None] * rows.size
+                variant = (
+                    self._choose(table, kind, k, (0, 1, 2)).tolist() if kind == "malformed_date" else [None] * rows.size
+                )
                 values = [None] * rows.size
             elif kind == "out_of_domain_code":
                 cols = [spec["codes"][0]] * rows.size
@@ -309,7 +341,9 @@ class DefectInjector:
             return Injected([data], n)
         starts, ends = line_bounds(data, touched)
         mv = memoryview(data)
-        text = {int(r): bytes(mv[s:e]).decode("ascii") for r, s, e in zip(touched.tolist(), starts.tolist(), ends.tolist())}
+        text = {
+            int(r): bytes(mv[s:e]).decode("ascii") for r, s, e in zip(touched.tolist(), starts.tolist(), ends.tolist())
+        }
         changed: set[int] = set()
         repaired: list[tuple[int, str, str]] = []
         for kind in ("untrimmed_code", "wrong_case_code"):
@@ -325,7 +359,11 @@ class DefectInjector:
             rows = picks[kind]
             if rows.size == 0:
                 continue
-            orphan = (ORPHAN_BASE + self.streams.integers("orphan_event", 0, 1_000_000, keys[rows])).tolist() if kind == "orphan_foreign_key" else None
+            orphan = (
+                (ORPHAN_BASE + self.streams.integers("orphan_event", 0, 1_000_000, keys[rows])).tolist()
+                if kind == "orphan_foreign_key"
+                else None
+            )
             for i, r in enumerate(rows.tolist()):
                 line = text[r]
                 column = None
@@ -356,7 +394,11 @@ def defects_truth(logs: list[tuple[DefectLog, int]], file_format: str) -> pl.Dat
         m = len(log)
         if not m:
             continue
-        file = EVENTS_FILE if log.table == EVENTS_TABLE else (f"{log.table}.asc" if file_format == "csv" else f"{log.table}.parquet")
+        file = (
+            EVENTS_FILE
+            if log.table == EVENTS_TABLE
+            else (f"{log.table}.asc" if file_format == "csv" else f"{log.table}.parquet")
+        )
         cols["file"].extend([file] * m)
         cols["table"].extend([log.table] * m)
         cols["line"].extend([first_line + x for x in log.line])
@@ -377,12 +419,31 @@ def parse_fields(table: str, f: pl.DataFrame) -> pl.DataFrame:
     for col in HEADERS[table]:
         c = pl.col(col)
         if table == "trans" and col in ("bank", "account"):
-            e = pl.when(c == "").then(None).otherwise(c.str.strip_chars('"')).alias("bank_code" if col == "bank" else "account_to")
+            e = (
+                pl.when(c == "")
+                .then(None)
+                .otherwise(c.str.strip_chars('"'))
+                .alias("bank_code" if col == "bank" else "account_to")
+            )
         elif col in MONEY_2DP.get(table, ()) or (table == "loan" and col == "amount"):
-            e = (c.str.strip_chars('"').cast(pl.Float64, strict=False) * 100).round(0).cast(pl.Int64).alias(col + "_cents")
+            e = (
+                (c.str.strip_chars('"').cast(pl.Float64, strict=False) * 100)
+                .round(0)
+                .cast(pl.Int64)
+                .alias(col + "_cents")
+            )
         elif table == "card" and col == "issued":
             e = c.str.slice(0, 6).cast(pl.Int64, strict=False).alias(col)
-        elif c is not None and col in ("type", "operation", "k_symbol", "frequency", "status", "birth_number", "bank_to", "account_to"):
+        elif c is not None and col in (
+            "type",
+            "operation",
+            "k_symbol",
+            "frequency",
+            "status",
+            "birth_number",
+            "bank_to",
+            "account_to",
+        ):
             e = c.str.strip_chars('"').alias(col)
         else:
             e = c.cast(pl.Int64, strict=False).alias(col)

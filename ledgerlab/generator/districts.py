@@ -16,7 +16,26 @@ from scipy.special import ndtr
 from . import params
 from .randomness import Streams, quantile_function
 
-_SYLLABLES = ("Bor", "Hra", "Lip", "Nov", "Kol", "Bre", "Dub", "Zab", "Trn", "Vys", "Cer", "Hol", "Mor", "Sla", "Kam", "Pra", "Ost", "Jes")
+_SYLLABLES = (
+    "Bor",
+    "Hra",
+    "Lip",
+    "Nov",
+    "Kol",
+    "Bre",
+    "Dub",
+    "Zab",
+    "Trn",
+    "Vys",
+    "Cer",
+    "Hol",
+    "Mor",
+    "Sla",
+    "Kam",
+    "Pra",
+    "Ost",
+    "Jes",
+)
 _ENDINGS = ("ov", "ice", "any", "nik", "ec", "in", "ava", "ov nad Sazavou", "sko", "ina")
 _INTEGER_COLUMNS = {"A4", "A5", "A6", "A7", "A8", "A9", "A11", "A14", "A15", "A16"}
 

@@ -77,9 +77,13 @@ def generate_events(streams: Streams, acc: AccountChunk, card_day: np.ndarray) -
     owner = np.concatenate([np.ones(n, bool), np.zeros(int(hd.sum()), bool)])
     digital = acc.digital[acc_ix]
     risk = acc.hidden_risk[acc_ix]
-    adopt = streams.uniform("dig_adopt", client) < expit(params.DIGITAL_ADOPTION_INTERCEPT + 1.0 * digital - 0.6 * ~owner)
-    adopt_month = np.maximum(params.EVENTS_START_MONTH + np.floor(streams.uniform("dig_adopt_month", client) * 30).astype(np.int64),
-                             acc.open_month[acc_ix] + 1)
+    adopt = streams.uniform("dig_adopt", client) < expit(
+        params.DIGITAL_ADOPTION_INTERCEPT + 1.0 * digital - 0.6 * ~owner
+    )
+    adopt_month = np.maximum(
+        params.EVENTS_START_MONTH + np.floor(streams.uniform("dig_adopt_month", client) * 30).astype(np.int64),
+        acc.open_month[acc_ix] + 1,
+    )
     adopt &= adopt_month < params.N_MONTHS
     ci = np.nonzero(adopt)[0]
     months = np.arange(params.EVENTS_START_MONTH, params.N_MONTHS)
@@ -104,7 +108,10 @@ def generate_events(streams: Streams, acc: AccountChunk, card_day: np.ndarray) -
         axis=1,
     )
     n_types = len(EVENT_TYPES)
-    counts = _poisson(streams.uniform("dig_count", client[cc][:, None], mm[:, None], np.arange(n_types)[None, :]), np.minimum(rates, 40.0))
+    counts = _poisson(
+        streams.uniform("dig_count", client[cc][:, None], mm[:, None], np.arange(n_types)[None, :]),
+        np.minimum(rates, 40.0),
+    )
     flat = counts.ravel()
     rep_row = np.repeat(np.repeat(np.arange(cc.size), n_types), flat)
     rep_type = np.repeat(np.tile(np.arange(n_types), cc.size), flat)
@@ -114,7 +121,9 @@ def generate_events(streams: Streams, acc: AccountChunk, card_day: np.ndarray) -
     cl = client[cc][rep_row]
     em = mm[rep_row]
     key_b = em * 8 + rep_type
-    day = cal.MONTH_FIRST_DAY[em] + np.floor(streams.uniform("dig_day", cl, key_b, seq) * cal.MONTH_DAYS[em]).astype(np.int64)
+    day = cal.MONTH_FIRST_DAY[em] + np.floor(streams.uniform("dig_day", cl, key_b, seq) * cal.MONTH_DAYS[em]).astype(
+        np.int64
+    )
     sec = (6 * 3600 + np.floor(streams.uniform("dig_sec", cl, key_b, seq) * 18 * 3600)).astype(np.int64)
     event_id = streams.bits("dig_id", cl, key_b, seq)
     dg = digital[cc][rep_row]
@@ -137,8 +146,17 @@ def generate_events(streams: Streams, acc: AccountChunk, card_day: np.ndarray) -
     session = np.zeros(cl.size, dtype=np.uint64)
     v2 = np.nonzero(day >= V2_FROM_DAY)[0]
     session[v2] = streams.bits("dig_session", cl[v2], day[v2], np.floor(sec[v2] / 1800).astype(np.int64))
-    return EventTable(day=day, sec=sec, client_id=cl.astype(np.int64), event_id=event_id, event_type=rep_type.astype(np.int8),
-                      device=device, geo=geo, amount=amount, session=session)
+    return EventTable(
+        day=day,
+        sec=sec,
+        client_id=cl.astype(np.int64),
+        event_id=event_id,
+        event_type=rep_type.astype(np.int8),
+        device=device,
+        geo=geo,
+        amount=amount,
+        session=session,
+    )
 
 
 def _poisson(u: np.ndarray, lam: np.ndarray, k_max: int = 60) -> np.ndarray:
@@ -183,12 +201,25 @@ def _lookups(cities: tuple[str, ...]) -> tuple[pl.Series, pl.Series, pl.Series, 
     """String tables: prefix and date part per day, time per second, the middle part per combination."""
     days = np.arange(cal.ISO_OF_DAY.size)
     v2 = days >= V2_FROM_DAY
-    prefix = pl.Series(np.where(v2, '{"schema_version": 2, "event_id": "ev-', '{"schema_version": 1, "event_id": "ev-').tolist(), dtype=pl.Utf8)
-    datepart = pl.Series([(', "event_time": "' if w else ', "ts": "') + iso + "T" for w, iso in zip(v2.tolist(), cal.ISO_OF_DAY.tolist())], dtype=pl.Utf8)
+    prefix = pl.Series(
+        np.where(v2, '{"schema_version": 2, "event_id": "ev-', '{"schema_version": 1, "event_id": "ev-').tolist(),
+        dtype=pl.Utf8,
+    )
+    datepart = pl.Series(
+        [
+            (', "event_time": "' if w else ', "ts": "') + iso + "T"
+            for w, iso in zip(v2.tolist(), cal.ISO_OF_DAY.tolist())
+        ],
+        dtype=pl.Utf8,
+    )
     two = [f"{i:02d}" for i in range(60)]
-    time = pl.Series([f'{h}:{m}:{s}"' for h in two[:24] for m in two for s in two], dtype=pl.Utf8)  # index = second of the day
+    time = pl.Series(
+        [f'{h}:{m}:{s}"' for h in two[:24] for m in two for s in two], dtype=pl.Utf8
+    )  # index = second of the day
     devices = [f', "channel": "web", "device": {{"os": "{os}"}}' for os in WEB_OS] + [
-        f', "channel": "mobile", "device": {{"os": "{os}", "app_version": "{app}"}}' for os in MOBILE_OS for app in APP_VERSIONS
+        f', "channel": "mobile", "device": {{"os": "{os}", "app_version": "{app}"}}'
+        for os in MOBILE_OS
+        for app in APP_VERSIONS
     ]
     geos = [""] + [f', "geo": {{"country": "CZ", "city": "{c}"}}' for c in cities]
     middle = pl.Series(
@@ -253,5 +284,7 @@ def string_data(s: pl.Series) -> memoryview:
         arr = arr.cast(pa.large_string())
     width = 8 if arr.type == pa.large_string() else 4
     _, offsets, data = arr.buffers()
-    off = np.frombuffer(offsets, dtype=np.int64 if width == 8 else np.int32, count=len(arr) + 1, offset=arr.offset * width)
+    off = np.frombuffer(
+        offsets, dtype=np.int64 if width == 8 else np.int32, count=len(arr) + 1, offset=arr.offset * width
+    )
     return memoryview(data)[int(off[0]) : int(off[-1])]

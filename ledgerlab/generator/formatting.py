@@ -10,7 +10,7 @@ Defects are injected into the finished lines (``defects.py``).
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -26,7 +26,18 @@ HEADERS = {
     "loan": ("loan_id", "account_id", "date", "amount", "duration", "payments", "status"),
     "card": ("card_id", "disp_id", "type", "issued"),
     "district": tuple(f"A{i}" for i in range(1, 17)),
-    "trans": ("trans_id", "account_id", "date", "type", "operation", "amount", "balance", "k_symbol", "bank", "account"),
+    "trans": (
+        "trans_id",
+        "account_id",
+        "date",
+        "type",
+        "operation",
+        "amount",
+        "balance",
+        "k_symbol",
+        "bank",
+        "account",
+    ),
 }
 QUOTED = {
     "account": {"frequency"},
@@ -113,7 +124,10 @@ def trans_fields(df: pl.DataFrame) -> pl.DataFrame:
         money(pl.col("balance_cents")).alias("balance"),
         quoted(pl.col("k_symbol")).alias("k_symbol"),
         pl.when(bank.is_null()).then(pl.lit("")).otherwise(quoted(bank)).alias("bank"),
-        pl.when(pl.col("account_to").is_null()).then(pl.lit("")).otherwise(quoted(pl.col("account_to"))).alias("account"),
+        pl.when(pl.col("account_to").is_null())
+        .then(pl.lit(""))
+        .otherwise(quoted(pl.col("account_to")))
+        .alias("account"),
     )
 
 
@@ -155,7 +169,7 @@ def money_decimal(cents: np.ndarray) -> pl.Series:
     return pl.from_arrow(pa.Array.from_buffers(pa.decimal128(18, 2), cents.size, [None, pa.py_buffer(words)]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _trans_lookups() -> tuple[pl.Series, pl.Series, np.ndarray]:
     """'"type";"operation"' per code, '"k_symbol";bank' per (k_symbol, bank), k_symbol index per code."""
     from .transactions import CODES

@@ -68,8 +68,12 @@ def true_pd(d: dict[str, np.ndarray]) -> np.ndarray:
     return expit(logit)
 
 
-def loan_status(loan_month: np.ndarray, loan_day: np.ndarray, duration: np.ndarray, is_default: np.ndarray) -> np.ndarray:
+def loan_status(
+    loan_month: np.ndarray, loan_day: np.ndarray, duration: np.ndarray, is_default: np.ndarray
+) -> np.ndarray:
     """'A'/'B' when the term ended by 1998-12-31, else 'C'/'D'."""
     end_month = loan_month + duration
-    finished = (end_month < params.N_MONTHS) & (cal.day_of(np.minimum(end_month, 95), cal.YYMMDD_OF_DAY[loan_day] % 100) <= cal.END_DAY)
+    finished = (end_month < params.N_MONTHS) & (
+        cal.day_of(np.minimum(end_month, 95), cal.YYMMDD_OF_DAY[loan_day] % 100) <= cal.END_DAY
+    )
     return np.where(finished, np.where(is_default, "B", "A"), np.where(is_default, "D", "C"))

@@ -49,10 +49,14 @@ class OrderTable:
 
 def plan_loans(streams: Streams, acc: AccountChunk) -> LoanPlan:
     aid = acc.account_id
-    room = params.N_MONTHS - 1 - params.LOAN_MIN_MONTHS_AFTER_OPENING - acc.open_month  # months available after the minimum gap
+    room = (
+        params.N_MONTHS - 1 - params.LOAN_MIN_MONTHS_AFTER_OPENING - acc.open_month
+    )  # months available after the minimum gap
     span = np.minimum(params.LOAN_MAX_MONTHS_AFTER_OPENING - params.LOAN_MIN_MONTHS_AFTER_OPENING + 1, room + 1)
     has_loan = (streams.uniform("loan_has", aid) < params.LOAN_SHARE) & (span >= 1)
-    offset = params.LOAN_MIN_MONTHS_AFTER_OPENING + np.floor(streams.uniform("loan_offset", aid) * np.maximum(span, 1)).astype(np.int64)
+    offset = params.LOAN_MIN_MONTHS_AFTER_OPENING + np.floor(
+        streams.uniform("loan_offset", aid) * np.maximum(span, 1)
+    ).astype(np.int64)
     loan_month = np.where(has_loan, acc.open_month + offset, -1)
     dom = 1 + np.floor(streams.uniform("loan_dom", aid) * 28).astype(np.int64)
     loan_day = np.where(has_loan, cal.day_of(np.maximum(loan_month, 0), dom), -1)
@@ -60,7 +64,9 @@ def plan_loans(streams: Streams, acc: AccountChunk) -> LoanPlan:
     duration = np.asarray(params.LOAN_DURATIONS)[streams.choice("loan_duration", [1] * 5, aid)]
     u_pay = gaussian_copula(acc.wealth, streams.normal("loan_payments", aid), 0.6)
     payments = np.round(quantile_function(params.LOAN_PAYMENTS_QUANTILES, u_pay)).astype(np.int64) * 100
-    return LoanPlan(has_loan=has_loan, loan_month=loan_month, loan_day=loan_day, duration=duration, payments_cents=payments)
+    return LoanPlan(
+        has_loan=has_loan, loan_month=loan_month, loan_day=loan_day, duration=duration, payments_cents=payments
+    )
 
 
 def plan_orders(streams: Streams, acc: AccountChunk, loans: LoanPlan) -> OrderTable:
@@ -75,7 +81,9 @@ def plan_orders(streams: Streams, acc: AccountChunk, loans: LoanPlan) -> OrderTa
     exists[:, :MAX_ORDERS] = slot[:, :MAX_ORDERS] < count[:, None]
     exists[:, MAX_ORDERS] = loans.has_loan
     ks = streams.choice("order_ksymbol", params.ORDER_KSYMBOL_SHARES, aid[:, None], slot)
-    extra_uver = (slot == 0) & (streams.uniform("order_extra_uver", aid)[:, None] < params.EXTRA_UVER_ORDER_SHARE / 0.83)
+    extra_uver = (slot == 0) & (
+        streams.uniform("order_extra_uver", aid)[:, None] < params.EXTRA_UVER_ORDER_SHARE / 0.83
+    )
     ks = np.where(extra_uver, KS_UVER, ks)
     ks[:, MAX_ORDERS] = KS_UVER
     amount = np.zeros((n, k), dtype=np.int64)
@@ -93,7 +101,9 @@ def plan_orders(streams: Streams, acc: AccountChunk, loans: LoanPlan) -> OrderTa
     day_in_month = streams.integers("order_day", 5, 15, aid[:, None], slot)
     # order.asc is a 1999 snapshot: orders were set up over the account's life, not all at opening
     life = (params.N_MONTHS - acc.open_month)[:, None]
-    start = acc.open_month[:, None] + np.floor(streams.uniform("order_start", aid[:, None], slot) * 0.2 * life).astype(np.int64)
+    start = acc.open_month[:, None] + np.floor(streams.uniform("order_start", aid[:, None], slot) * 0.2 * life).astype(
+        np.int64
+    )
     end = np.full((n, k), params.N_MONTHS - 1)
     start[:, MAX_ORDERS] = loans.loan_month + 1
     end[:, MAX_ORDERS] = np.minimum(loans.loan_month + loans.duration, params.N_MONTHS - 1)

@@ -19,9 +19,6 @@ not change a single byte of the output.
 
 from __future__ import annotations
 
-from ledgerlab.core import progress
-from ledgerlab.core.progress import Progress
-
 import os
 import subprocess
 import sys
@@ -32,11 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ledgerlab.core import progress
+from ledgerlab.core.progress import Progress
+
 from .tables import Offsets
 from .units import Counts, RunConfig, Unit, UnitOutput
 
 MAX_UNITS_PER_WORKER = 2
-_WORKER_CODE = "import sys; from ledgerlab.generator.parallel import worker_main; worker_main(int(sys.argv[1]), int(sys.argv[2]))"
+_WORKER_CODE = (
+    "import sys; from ledgerlab.generator.parallel import worker_main; worker_main(int(sys.argv[1]), int(sys.argv[2]))"
+)
 
 
 # ---------------------------------------------------------------------- worker side
@@ -139,8 +141,9 @@ def _start_worker() -> _Worker:
     return _Worker(proc, Connection(p2c_w, readable=False), Connection(c2p_r, writable=False))
 
 
-def run_parallel(cfg: RunConfig, units: list[Unit], kinds: np.ndarray, sink, n_workers: int,
-                 on_progress: Progress = progress.ignore) -> list[int]:
+def run_parallel(
+    cfg: RunConfig, units: list[Unit], kinds: np.ndarray, sink, n_workers: int, on_progress: Progress = progress.ignore
+) -> list[int]:
     """Run all units on ``n_workers`` worker processes; returns each worker's peak RSS (KiB)."""
     workers: list[_Worker] = []
     try:
@@ -188,8 +191,9 @@ def _expect(w: _Worker, op: str) -> tuple:
     return msg
 
 
-def _coordinate(units: list[Unit], kinds: np.ndarray, sink, workers: list[_Worker],
-                on_progress: Progress = progress.ignore) -> None:
+def _coordinate(
+    units: list[Unit], kinds: np.ndarray, sink, workers: list[_Worker], on_progress: Progress = progress.ignore
+) -> None:
     n = len(units)
     owner: dict[int, _Worker] = {}
     counts: dict[int, Counts] = {}

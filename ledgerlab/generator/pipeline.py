@@ -8,9 +8,6 @@ unit order and collects the truth rows and defect records.
 
 from __future__ import annotations
 
-from ledgerlab.core import progress
-from ledgerlab.core.progress import Progress
-
 import os
 import shutil
 import time
@@ -20,8 +17,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ledgerlab.core import progress
+from ledgerlab.core.progress import Progress
+
 from .accounts import CohortShift
-from .defects import DefectRates, DefectLog, Injected, defects_truth
+from .defects import DefectLog, DefectRates, Injected, defects_truth
 from .events import EventTable
 from .formatting import HEADERS, table_csv
 from .tables import Offsets
@@ -130,8 +130,14 @@ def generate(
     for stale in [*(out_dir / f"{t}.asc" for t in TABLES), *(out_dir / f"{t}.parquet" for t in TABLES)]:
         stale.unlink(missing_ok=True)
 
-    cfg = RunConfig(accounts=accounts, seed=seed, clean=clean, file_format=file_format, defect_rates=defect_rates,
-                    cohort_shift=cohort_shift)
+    cfg = RunConfig(
+        accounts=accounts,
+        seed=seed,
+        clean=clean,
+        file_format=file_format,
+        defect_rates=defect_rates,
+        cohort_shift=cohort_shift,
+    )
     work = UnitWork(cfg)
     files = OutputFiles(out_dir, file_format)
     sink = Sink(files, work)
@@ -174,7 +180,9 @@ def generate(
         seed=seed,
         rows={t: files.layout.lines[t] for t in TABLES},
         default_rate=float(loans_truth["is_default"].mean()) if n_loans else float("nan"),
-        oracle_roc_auc=_auc(loans_truth["true_pd"].to_numpy(), loans_truth["is_default"].to_numpy()) if n_loans else float("nan"),
+        oracle_roc_auc=_auc(loans_truth["true_pd"].to_numpy(), loans_truth["is_default"].to_numpy())
+        if n_loans
+        else float("nan"),
         card_oracle_roc_auc=_auc(cards_truth["true_probability"].to_numpy(), cards_truth["took_card"].to_numpy())
         if cards_truth.height
         else float("nan"),

@@ -14,7 +14,7 @@ The values are exactly those of the plain formula (see ``_mix``).
 from __future__ import annotations
 
 import zlib
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -270,7 +270,7 @@ def quantile_function(quantiles, u: np.ndarray) -> np.ndarray:
     return r
 
 
-@lru_cache(maxsize=None)
+@cache
 def _quantile_table(quantiles: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     fp = np.asarray(quantiles, dtype=np.float64)
     grid = np.linspace(0.0, 1.0, fp.size)

@@ -14,10 +14,10 @@ import polars as pl
 from . import calendar as cal
 from . import params
 from .accounts import AccountChunk
+from .calendar import birth_number
 from .cards import NO_CARD, card_type
 from .loans import loan_status
 from .orders import ORDER_KSYMBOL_TABLE, LoanPlan, OrderTable
-from .calendar import birth_number
 from .randomness import Streams
 from .transactions import BANK_EMPTY, BANK_NONE, CODES, AnomalyPlan, SimulationResult
 
@@ -61,7 +61,9 @@ def build_tables(
     )
     # clients and dispositions, interleaved in client_id order
     owner_bn = birth_number(acc.owner_birth[:, 0], acc.owner_birth[:, 1], acc.owner_birth[:, 2], acc.owner_female)
-    disp_bn = birth_number(acc.disponent_birth[:, 0], acc.disponent_birth[:, 1], acc.disponent_birth[:, 2], acc.disponent_female)
+    disp_bn = birth_number(
+        acc.disponent_birth[:, 0], acc.disponent_birth[:, 1], acc.disponent_birth[:, 2], acc.disponent_female
+    )
     hd = acc.has_disponent
     client_id = np.concatenate([acc.owner_client_id, acc.disponent_client_id[hd]])
     order_ix = np.argsort(client_id, kind="stable")
@@ -120,8 +122,16 @@ def build_tables(
         "duration": loans.duration[li],
         "payments": loans.payments_cents[li] / 100.0,
     }
-    for key in ("mean_monthly_inflow", "income_cv", "balance_mean", "balance_std", "negative_balance_count",
-                "instalment_ratio", "unemployment", "hidden_risk"):
+    for key in (
+        "mean_monthly_inflow",
+        "income_cv",
+        "balance_mean",
+        "balance_std",
+        "negative_balance_count",
+        "instalment_ratio",
+        "unemployment",
+        "hidden_risk",
+    ):
         loan_truth[key] = lt[key][li] if li.size else np.zeros(0)
     truth["loans"] = pl.DataFrame(loan_truth, schema_overrides={"status": pl.Utf8})
 
@@ -156,7 +166,11 @@ def build_tables(
     start_day = np.where(
         anomalies.kind[ai] == 3,
         cal.MONTH_FIRST_DAY[np.maximum(anomalies.month[ai], 0)],
-        np.where(anomalies.kind[ai] == 2, cal.day_of(np.maximum(anomalies.month[ai], 0), acc.salary_day[ai]), anomalies.day[ai]),
+        np.where(
+            anomalies.kind[ai] == 2,
+            cal.day_of(np.maximum(anomalies.month[ai], 0), acc.salary_day[ai]),
+            anomalies.day[ai],
+        ),
     )
     descriptions = {
         "large_cash_withdrawal": "one cash withdrawal (VYBER) of {amount:,.0f} CZK, far above the account's usual withdrawals",
@@ -188,31 +202,45 @@ def trans_frame(aid: np.ndarray, sim: SimulationResult, first_trans_id: int) -> 
     code = sim.code
     bank = sim.bank
     m = sim.acc_index.size
-    return pl.DataFrame(
-        {
-            "trans_id": first_trans_id + np.arange(m, dtype=np.int64),
-            "account_id": aid[sim.acc_index],
-            "date": cal.yymmdd(sim.day),
-            "code": code,
-            "amount_cents": sim.amount_cents,
-            "balance_cents": sim.balance_cents,
-            "bank_raw": bank,
-            "cp": sim.cp_account,
-        }
-    ).with_columns(
-        pl.col("code").replace_strict(list(range(len(CODES))), list(codes[:, 0]), return_dtype=pl.Utf8).alias("type"),
-        pl.col("code").replace_strict(list(range(len(CODES))), list(codes[:, 1]), return_dtype=pl.Utf8).alias("operation"),
-        pl.col("code").replace_strict(list(range(len(CODES))), list(codes[:, 2]), return_dtype=pl.Utf8).alias("k_symbol"),
-        pl.when(pl.col("bank_raw") == BANK_NONE)
-        .then(None)
-        .when(pl.col("bank_raw") == BANK_EMPTY)
-        .then(pl.lit(""))
-        .otherwise(pl.col("bank_raw").replace_strict(list(range(len(params.BANK_CODES))), list(params.BANK_CODES), default=None, return_dtype=pl.Utf8))
-        .alias("bank_code"),
-        pl.when(pl.col("bank_raw") == BANK_NONE)
-        .then(None)
-        .when(pl.col("bank_raw") == BANK_EMPTY)
-        .then(pl.lit("0"))
-        .otherwise(pl.col("cp").cast(pl.Utf8))
-        .alias("account_to"),
-    ).drop("code", "bank_raw", "cp")
+    return (
+        pl.DataFrame(
+            {
+                "trans_id": first_trans_id + np.arange(m, dtype=np.int64),
+                "account_id": aid[sim.acc_index],
+                "date": cal.yymmdd(sim.day),
+                "code": code,
+                "amount_cents": sim.amount_cents,
+                "balance_cents": sim.balance_cents,
+                "bank_raw": bank,
+                "cp": sim.cp_account,
+            }
+        )
+        .with_columns(
+            pl.col("code")
+            .replace_strict(list(range(len(CODES))), list(codes[:, 0]), return_dtype=pl.Utf8)
+            .alias("type"),
+            pl.col("code")
+            .replace_strict(list(range(len(CODES))), list(codes[:, 1]), return_dtype=pl.Utf8)
+            .alias("operation"),
+            pl.col("code")
+            .replace_strict(list(range(len(CODES))), list(codes[:, 2]), return_dtype=pl.Utf8)
+            .alias("k_symbol"),
+            pl.when(pl.col("bank_raw") == BANK_NONE)
+            .then(None)
+            .when(pl.col("bank_raw") == BANK_EMPTY)
+            .then(pl.lit(""))
+            .otherwise(
+                pl.col("bank_raw").replace_strict(
+                    list(range(len(params.BANK_CODES))), list(params.BANK_CODES), default=None, return_dtype=pl.Utf8
+                )
+            )
+            .alias("bank_code"),
+            pl.when(pl.col("bank_raw") == BANK_NONE)
+            .then(None)
+            .when(pl.col("bank_raw") == BANK_EMPTY)
+            .then(pl.lit("0"))
+            .otherwise(pl.col("cp").cast(pl.Utf8))
+            .alias("account_to"),
+        )
+        .drop("code", "bank_raw", "cp")
+    )

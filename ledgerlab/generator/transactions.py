@@ -99,7 +99,9 @@ def plan_anomalies_detail(streams: Streams, acc: AccountChunk, kind: np.ndarray)
     aid = acc.account_id
     n = aid.size
     earliest = acc.open_month + 9
-    month = earliest + np.floor(streams.uniform("anom_month", aid) * np.maximum(params.N_MONTHS - 1 - earliest, 1)).astype(np.int64)
+    month = earliest + np.floor(
+        streams.uniform("anom_month", aid) * np.maximum(params.N_MONTHS - 1 - earliest, 1)
+    ).astype(np.int64)
     # A salary stop leaves >= 6 months without salary; a dormancy starts early enough to end in time.
     month = np.where(kind == AK_SALARY_STOP, np.minimum(month, params.N_MONTHS - 8), month)
     length = 7 + streams.integers("anom_length", 0, 6, aid)
@@ -109,7 +111,9 @@ def plan_anomalies_detail(streams: Streams, acc: AccountChunk, kind: np.ndarray)
     event_month = np.where(kind == AK_DORMANT, month + length, month)
     dom = streams.integers("anom_day", 1, 26, aid)
     day = cal.day_of(np.clip(event_month, 0, params.N_MONTHS - 1), dom)
-    typical = quantile_function(params.TRANS_AMOUNT_QUANTILES["VYBER_CASH"], gaussian_copula(acc.withdrawal_level, np.zeros(n), 1.0))
+    typical = quantile_function(
+        params.TRANS_AMOUNT_QUANTILES["VYBER_CASH"], gaussian_copula(acc.withdrawal_level, np.zeros(n), 1.0)
+    )
     large = np.maximum(60_000.0, 12.0 * typical) * (1.0 + 0.5 * streams.uniform("anom_amount", aid))
     amount = np.round(large / 100.0).astype(np.int64) * 100 * 100
     return AnomalyPlan(kind=kind, month=np.where(kind >= 0, month, -1), length=length, day=day, amount_cents=amount)
@@ -145,7 +149,12 @@ def simulate(
     deposit_level = acc.deposit_level[perm]
     fee_cents = np.round(np.asarray(params.STATEMENT_FEE)[acc.frequency[perm]] * 100).astype(np.int64)
     o_exists, o_start, o_end = orders.exists[perm], orders.start_month[perm], orders.end_month[perm]
-    o_day, o_amount, o_bank, o_account = orders.day_in_month[perm], orders.amount_cents[perm], orders.bank[perm], orders.account_to[perm]
+    o_day, o_amount, o_bank, o_account = (
+        orders.day_in_month[perm],
+        orders.amount_cents[perm],
+        orders.bank[perm],
+        orders.account_to[perm],
+    )
     o_code = ORDER_CODE[orders.ksymbol[perm]]
     has_loan, loan_month = loans.has_loan[perm], loans.loan_month[perm]
     loan_payments, loan_duration = loans.payments_cents[perm], loans.duration[perm]
@@ -184,8 +193,16 @@ def simulate(
         due = np.nonzero(has_loan & (loan_month == m))[0]
         if due.size:
             drivers = loans_mod.risk_drivers(
-                inflow_sum[due], inflow_sq[due], n_months[due], bal_n[due], bal_sum[due], bal_sq[due], neg_count[due],
-                loan_payments[due], unemployment[due], hidden_risk[due],
+                inflow_sum[due],
+                inflow_sq[due],
+                n_months[due],
+                bal_n[due],
+                bal_sum[due],
+                bal_sq[due],
+                neg_count[due],
+                loan_payments[due],
+                unemployment[due],
+                hidden_risk[due],
             )
             pd_ = loans_mod.true_pd(drivers)
             default = streams.uniform("pd_draw", aid_all[due]) < pd_
@@ -197,8 +214,16 @@ def simulate(
             loan_truth.setdefault("true_pd", np.full(n, np.nan))[due] = pd_
             loan_truth.setdefault("is_default", np.zeros(n, dtype=bool))[due] = default
         if m == params.CARD_REFERENCE_MONTH:  # in account order, as the card functions take the chunk
-            card98, card_day_acc = _card_decision_1998(streams, acc, m, _unpermute(perm, n_months), _unpermute(perm, inflow_sum),
-                                                       _unpermute(perm, bal_sum), _unpermute(perm, bal_n), _unpermute(perm, card_day))
+            card98, card_day_acc = _card_decision_1998(
+                streams,
+                acc,
+                m,
+                _unpermute(perm, n_months),
+                _unpermute(perm, inflow_sum),
+                _unpermute(perm, bal_sum),
+                _unpermute(perm, bal_n),
+                _unpermute(perm, card_day),
+            )
             card_day = card_day_acc[perm]
 
         k = int(open_rows[m])
@@ -218,48 +243,92 @@ def simulate(
 
         # opening deposit
         rows = np.arange(k_new, k)
-        items.add(rows, S_OPEN, od[rows], opening_values[streams.integers("open_deposit", 0, 10, aid[rows])].astype(np.int64) * 100, 0)
+        items.add(
+            rows,
+            S_OPEN,
+            od[rows],
+            opening_values[streams.integers("open_deposit", 0, 10, aid[rows])].astype(np.int64) * 100,
+            0,
+        )
         # salary
         rows = np.nonzero((it == INCOME_SALARY) & (salary_stop_month[:k] > m))[0]
         miss = streams.uniform("salary_miss", aid[rows], m) < expit(-3.6 + 1.2 * instability[rows])
         rows = rows[~miss]
         sal = salary_cents[rows] * income_factor[rows] * (1.0 + 0.012 * streams.normal("salary_noise", aid[rows], m))
-        items.add(rows, S_SALARY, cal.day_of(m, salary_day[rows]), np.round(sal / 100.0).astype(np.int64) * 100, 1,
-                  income_bank[rows], income_account[rows])
+        items.add(
+            rows,
+            S_SALARY,
+            cal.day_of(m, salary_day[rows]),
+            np.round(sal / 100.0).astype(np.int64) * 100,
+            1,
+            income_bank[rows],
+            income_account[rows],
+        )
         # pension
         rows = np.nonzero(it == INCOME_PENSION)[0]
-        items.add(rows, S_PENSION, cal.day_of(m, pension_day[rows]), pension_cents[rows], 2, income_bank[rows], income_account[rows])
+        items.add(
+            rows,
+            S_PENSION,
+            cal.day_of(m, pension_day[rows]),
+            pension_cents[rows],
+            2,
+            income_bank[rows],
+            income_account[rows],
+        )
         # permanent orders and the loan instalment
         r, j = np.nonzero(o_exists[:k] & (o_start[:k] <= m) & (o_end[:k] >= m))
-        items.add(r, S_ORDER0 + j, cal.day_of(m, o_day[r, j]), o_amount[r, j], o_code[r, j], o_bank[r, j], o_account[r, j])
+        items.add(
+            r, S_ORDER0 + j, cal.day_of(m, o_day[r, j]), o_amount[r, j], o_code[r, j], o_bank[r, j], o_account[r, j]
+        )
         # cash deposits: frequent for accounts without a transfer income; instability makes months uneven
         base_p = np.where(it == INCOME_CASH, 0.36, np.where(it == INCOME_SALARY, 0.10, 0.05))
         sigma = 0.25 + 0.45 * np.maximum(instability[:k], 0.0)
         month_mult = np.exp(sigma * streams.normal("vklad_month", aid, m) - 0.5 * sigma**2)
         p_v = np.clip(base_p * month_mult * income_factor, 0.0, 0.95)
         r, j = np.nonzero(streams.uniform("vklad_act", aid[:, None], m, _SLOTS[None, :N_VKLAD]) < p_v[:, None])
-        items.add(r, S_VKLAD0 + j, first + np.floor(streams.uniform("vklad_day", aid[r], m, j) * dim).astype(np.int64),
-                  _vklad_amount(streams, deposit_level[r], aid[r], m, j), 0)
+        items.add(
+            r,
+            S_VKLAD0 + j,
+            first + np.floor(streams.uniform("vklad_day", aid[r], m, j) * dim).astype(np.int64),
+            _vklad_amount(streams, deposit_level[r], aid[r], m, j),
+            0,
+        )
         # rare withdrawal kinds and ad-hoc transfers
         for slot, stream, p, qname, c, bk in _RARE:
             rows = np.nonzero(streams.below(stream, p, aid, m, 0))[0]
             if not rows.size:
                 continue
             day = first + np.floor(streams.uniform(stream, aid[rows], m, 1) * dim).astype(np.int64)
-            amount = np.round(quantile_function(q[qname], streams.uniform(stream, aid[rows], m, 2))).astype(np.int64) * 100
+            amount = (
+                np.round(quantile_function(q[qname], streams.uniform(stream, aid[rows], m, 2))).astype(np.int64) * 100
+            )
             if slot == S_TRANSFER:
-                items.add(rows, slot, day, amount, c, streams.integers("transfer_bank", 0, n_banks, aid[rows], m),
-                          streams.integers("transfer_account", 1_000_000, 100_000_000, aid[rows], m))
+                items.add(
+                    rows,
+                    slot,
+                    day,
+                    amount,
+                    c,
+                    streams.integers("transfer_bank", 0, n_banks, aid[rows], m),
+                    streams.integers("transfer_account", 1_000_000, 100_000_000, aid[rows], m),
+                )
             else:
                 items.add(rows, slot, day, amount, c, bk)
         # card withdrawals
         cd = card_day[:k]
         rows = np.nonzero((cd >= 0) & (cd <= last))[0]
         if rows.size:
-            day = first + np.floor(streams.uniform("card_day", aid[rows][:, None], m, _SLOTS[None, :N_CARD]) * dim).astype(np.int64)
-            act = (day >= cd[rows][:, None]) & streams.below("card_act", 0.22, aid[rows][:, None], m, _SLOTS[None, :N_CARD])
+            day = first + np.floor(
+                streams.uniform("card_day", aid[rows][:, None], m, _SLOTS[None, :N_CARD]) * dim
+            ).astype(np.int64)
+            act = (day >= cd[rows][:, None]) & streams.below(
+                "card_act", 0.22, aid[rows][:, None], m, _SLOTS[None, :N_CARD]
+            )
             r, j = np.nonzero(act)
-            amount = np.round(quantile_function(q["CARD"], streams.uniform("card_amt", aid[rows[r]], m, j))).astype(np.int64) * 100
+            amount = (
+                np.round(quantile_function(q["CARD"], streams.uniform("card_amt", aid[rows[r]], m, j))).astype(np.int64)
+                * 100
+            )
             items.add(rows[r], S_CARD0 + j, day[r, j], amount, 12, BANK_EMPTY)
         # anomaly rows
         akind = a_kind[:k]
@@ -273,7 +342,9 @@ def simulate(
             j = np.arange(MAX_EXTRA)[None, :]
             eb, el, er = extra_burst[ea][:, None], extra_large[ea][:, None], extra_react[ea][:, None]
             amt_large = a_amount[ea][:, None]
-            burst_amt = (40 + np.floor(streams.uniform("burst_amt", aid[ea][:, None], j) * 110)).astype(np.int64) * 100 * 100
+            burst_amt = (
+                (40 + np.floor(streams.uniform("burst_amt", aid[ea][:, None], j) * 110)).astype(np.int64) * 100 * 100
+            )
             n_burst = 7 + streams.integers("burst_n", 0, 4, aid[ea])[:, None]
             sub_act = (eb & (j < n_burst)) | (el & (j == 0)) | (er & (j < 3))
             sub_day = np.where(eb, base[:, None] + j % 3, np.where(er, base[:, None] + 2 * j, base[:, None]))
@@ -283,7 +354,9 @@ def simulate(
             sub_bank = np.where(eb, streams.integers("burst_bank", 0, n_banks, aid[ea][:, None], j), BANK_NONE)
             sub_cpa = np.where(eb, streams.integers("burst_account", 1_000_000, 100_000_000, aid[ea][:, None], j), 0)
             r, jj = np.nonzero(sub_act)
-            items.add(ea[r], N_BASE + jj, sub_day[r, jj], sub_amt[r, jj], sub_code[r, jj], sub_bank[r, jj], sub_cpa[r, jj])
+            items.add(
+                ea[r], N_BASE + jj, sub_day[r, jj], sub_amt[r, jj], sub_code[r, jj], sub_bank[r, jj], sub_cpa[r, jj]
+            )
             ends = np.where(extra_burst[ea], base + 2, base)
             anomaly_end_day[ea] = np.maximum(anomaly_end_day[ea], ends)
         # nothing happens before the account opened, or in a dormant month
@@ -305,7 +378,8 @@ def simulate(
         if top.size:
             ts = S_VKLAD0 + N_VKLAD - 1
             topup_amt = (np.ceil(np.maximum(need[top], 0) / 10_000.0) * 10_000).astype(np.int64) + _vklad_amount(
-                streams, deposit_level[top], aid[top], m, N_VKLAD - 1)
+                streams, deposit_level[top], aid[top], m, N_VKLAD - 1
+            )
             topup_day = first + np.floor(streams.uniform("topup_day", aid[top], m) * 4).astype(np.int64)
             is_top = np.zeros(k, dtype=bool)
             is_top[top] = True
@@ -336,7 +410,11 @@ def simulate(
         rows = np.nonzero(budget > 0)[0]
         if rows.size:
             # frequent small withdrawers would skew the count-weighted amounts low: tilt u upwards
-            u = gaussian_copula_inplace(withdrawal_level[rows][:, None], streams.normal("cash_amt", aid[rows][:, None], m, _SLOTS[None, :N_CASH]), 0.55)
+            u = gaussian_copula_inplace(
+                withdrawal_level[rows][:, None],
+                streams.normal("cash_amt", aid[rows][:, None], m, _SLOTS[None, :N_CASH]),
+                0.55,
+            )
             np.power(u, 0.8, out=u)
             cash = quantile_function(q["VYBER_CASH"], u)
             cash /= 10.0
@@ -411,7 +489,15 @@ def simulate(
         for value, bal, code in ((urok, bal_urok, 13), (fee, bal_fee, 14), (sank, bal_end, 15)):
             rows = np.nonzero(value > 0)[0]
             p_ = at[rows]
-            t_row[p_], t_day[p_], t_code[p_], t_amt[p_], t_bal[p_], t_bank[p_], t_cpa[p_] = rows, last, code, value[rows], bal[rows], BANK_NONE, 0
+            t_row[p_], t_day[p_], t_code[p_], t_amt[p_], t_bal[p_], t_bank[p_], t_cpa[p_] = (
+                rows,
+                last,
+                code,
+                value[rows],
+                bal[rows],
+                BANK_NONE,
+                0,
+            )
             at[rows] += 1
 
         # ---- accumulate complete-month statistics
@@ -447,7 +533,9 @@ def simulate(
     anomaly_end_day = _unpermute(perm, anomaly_end_day)
     # dormancy ends at the reactivation; a salary stop lasts to the end of the data
     anomaly_end_day = np.where(anomalies.kind == AK_SALARY_STOP, cal.END_DAY, anomaly_end_day)
-    return SimulationResult(*cols, loan_truth=loan_truth, card_day=card_day, card98=card98, anomaly_end_day=anomaly_end_day)
+    return SimulationResult(
+        *cols, loan_truth=loan_truth, card_day=card_day, card98=card98, anomaly_end_day=anomaly_end_day
+    )
 
 
 _SLOTS = np.arange(64)
@@ -526,6 +614,11 @@ def _card_decision_1998(streams, acc, m, n_months, inflow_sum, bal_sum, bal_n, c
     prob = cards_mod.card_probability_1998(acc, mean_inflow, mean_balance)
     took = population & (streams.uniform("card98_draw", aid_all) < prob)
     card_day = np.where(took, cards_mod.issue_day_1998(streams, acc), card_day)
-    card98 = {"population": population, "true_probability": prob, "took_card": took,
-              "mean_inflow": mean_inflow, "mean_balance": mean_balance}
+    card98 = {
+        "population": population,
+        "true_probability": prob,
+        "took_card": took,
+        "mean_inflow": mean_inflow,
+        "mean_balance": mean_balance,
+    }
     return card98, card_day

@@ -97,8 +97,13 @@ class Counts:
     trans: int
 
     def advance(self, off: Offsets) -> Offsets:
-        return Offsets(client=off.client + self.client, order=off.order + self.order, loan=off.loan + self.loan,
-                       card=off.card + self.card, trans=off.trans + self.trans)
+        return Offsets(
+            client=off.client + self.client,
+            order=off.order + self.order,
+            loan=off.loan + self.loan,
+            card=off.card + self.card,
+            trans=off.trans + self.trans,
+        )
 
 
 @dataclass
@@ -129,7 +134,9 @@ class UnitWork:
         self.weights = account_district_weights(self.districts)
         self.a13 = unemployment_a13(self.districts)
         self.cities = city_table(dict(zip(self.districts["A1"].to_list(), self.districts["A2"].to_list())))
-        self.injector = DefectInjector(self.streams, None if cfg.clean else (cfg.defect_rates or DefectRates()), cfg.file_format)
+        self.injector = DefectInjector(
+            self.streams, None if cfg.clean else (cfg.defect_rates or DefectRates()), cfg.file_format
+        )
 
     def anomaly_kinds(self) -> np.ndarray:
         """Anomaly kind (or -1) of every account 1..N (index = account_id - 1)."""
@@ -142,8 +149,14 @@ class UnitWork:
     def simulate(self, unit: Unit, kind: np.ndarray) -> tuple[Simulated, Counts]:
         streams = self.streams
         aid = np.arange(unit.a0 + 1, unit.a1 + 1, dtype=np.int64)
-        acc = generate_accounts(streams, aid, 1, self.weights, kind,  # client ids shifted in emit()
-                                self.cfg.cohort_shift)
+        acc = generate_accounts(
+            streams,
+            aid,
+            1,
+            self.weights,
+            kind,  # client ids shifted in emit()
+            self.cfg.cohort_shift,
+        )
         loans = plan_loans(streams, acc)
         loans.has_loan &= kind != AK_DORMANT
         orders = plan_orders(streams, acc, loans)
@@ -178,8 +191,16 @@ class UnitWork:
             data = b""
             if csv or inject:
                 if name == "trans":
-                    data = trans_csv(off.trans, acc.account_id[sim.acc_index], cal.yymmdd(sim.day), sim.code,
-                                     sim.amount_cents, sim.balance_cents, sim.bank, sim.cp_account)
+                    data = trans_csv(
+                        off.trans,
+                        acc.account_id[sim.acc_index],
+                        cal.yymmdd(sim.day),
+                        sim.code,
+                        sim.amount_cents,
+                        sim.balance_cents,
+                        sim.bank,
+                        sim.cp_account,
+                    )
                 else:
                     data = table_csv(name, typed[name])
             if csv:

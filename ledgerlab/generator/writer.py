@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import polars as pl
+import pyarrow.parquet as pq
 
 from .formatting import HEADERS, header_line
 
@@ -110,7 +110,9 @@ class OutputFiles:
         table_arrow = df.select(HEADERS[table]).to_arrow()
         w = self._parquet.get(table)
         if w is None:
-            w = self._parquet[table] = pq.ParquetWriter(self.out_dir / file_name(table, "parquet"), table_arrow.schema, compression="zstd")
+            w = self._parquet[table] = pq.ParquetWriter(
+                self.out_dir / file_name(table, "parquet"), table_arrow.schema, compression="zstd"
+            )
         w.write_table(table_arrow)
 
     def close(self, empty_schemas: dict[str, pl.DataFrame] | None = None) -> int:

@@ -39,10 +39,10 @@ from pathlib import Path
 import duckdb
 
 from ledgerlab.core import config, progress, warehouse
-from ledgerlab.ingest import rawfiles
 from ledgerlab.core.errors import UserError
 from ledgerlab.core.progress import Progress
 from ledgerlab.core.sources import RawSource, catalog, source_names, tables_of
+from ledgerlab.ingest import rawfiles
 
 
 class IngestError(UserError):
@@ -272,9 +272,15 @@ def _csv_scan(raw: RawSource, reading: _Reading) -> str:
     columns = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in reading.file_columns)
     quote = raw.quote or ""
     options = [
-        f"delim={_sql_str(raw.delimiter)}", f"quote={_sql_str(quote)}", f"escape={_sql_str(quote)}",
-        f"header={'true' if raw.header else 'false'}", "auto_detect=false", f"columns={{{columns}}}",
-        "allow_quoted_nulls=false", "store_rejects=true", "rejects_table='ledgerlab_rejects'",
+        f"delim={_sql_str(raw.delimiter)}",
+        f"quote={_sql_str(quote)}",
+        f"escape={_sql_str(quote)}",
+        f"header={'true' if raw.header else 'false'}",
+        "auto_detect=false",
+        f"columns={{{columns}}}",
+        "allow_quoted_nulls=false",
+        "store_rejects=true",
+        "rejects_table='ledgerlab_rejects'",
         "rejects_scan='ledgerlab_reject_scans'",
     ]
     if reading.encoding != "utf-8" and not reading.transcoded:
@@ -288,9 +294,16 @@ def _jsonl_scan(reading: _Reading) -> str:
     # One column holding each line verbatim: JSON is parsed (and malformed
     # lines quarantined) in staging, not here.
     options = [
-        "delim=chr(31)", "quote=''", "escape=''", "header=false", "auto_detect=false",
-        "columns={'raw_line': 'VARCHAR'}", "allow_quoted_nulls=false", "store_rejects=true",
-        "rejects_table='ledgerlab_rejects'", "rejects_scan='ledgerlab_reject_scans'",
+        "delim=chr(31)",
+        "quote=''",
+        "escape=''",
+        "header=false",
+        "auto_detect=false",
+        "columns={'raw_line': 'VARCHAR'}",
+        "allow_quoted_nulls=false",
+        "store_rejects=true",
+        "rejects_table='ledgerlab_rejects'",
+        "rejects_scan='ledgerlab_reject_scans'",
     ]
     if reading.encoding != "utf-8" and not reading.transcoded:
         options.append(f"encoding={_sql_str(reading.encoding)}")
@@ -311,9 +324,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, raw: RawSource, path: Path) ->
     if missing:
         raise IngestError(f"{path}: column(s) {', '.join(missing)} missing (table {raw.table})")
     extra = [n for lower, n in by_lower.items() if lower not in raw.columns]
-    cast = ", ".join(
-        f"cast({_ident(by_lower[c])} as varchar) as {_ident(c)}" for c in raw.columns
-    )
+    cast = ", ".join(f"cast({_ident(by_lower[c])} as varchar) as {_ident(c)}" for c in raw.columns)
     extra_cast = "".join(f", cast({_ident(n)} as varchar) as {_ident(_SAFE.sub('_', n.lower()))}" for n in extra)
     con.execute(
         f"create or replace table raw.{_ident(raw.table)} as "
@@ -321,8 +332,9 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, raw: RawSource, path: Path) ->
         f"cast(current_timestamp as timestamp) as _loaded_at from {scan} order by file_row_number"
     )
     rows = con.execute(f"select count(*) from raw.{_ident(raw.table)}").fetchall()[0][0]
-    return LoadedTable(raw.table, path, rows, 0, path.stat().st_size, raw.source, rows, 0, None, None,
-                       tuple(extra), raw.required)
+    return LoadedTable(
+        raw.table, path, rows, 0, path.stat().st_size, raw.source, rows, 0, None, None, tuple(extra), raw.required
+    )
 
 
 def _load_text(con: duckdb.DuckDBPyConnection, raw: RawSource, path: Path, workdir: Path) -> LoadedTable:
@@ -364,8 +376,11 @@ def _load_text(con: duckdb.DuckDBPyConnection, raw: RawSource, path: Path, workd
         loaded = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         blank = []
         if loaded + rejected < scan_facts.physical_lines - header_lines:
-            blank = [n for n in rawfiles.blank_lines(reading.path, reading.compression)
-                     if n > header_lines and n not in decoded_away]
+            blank = [
+                n
+                for n in rawfiles.blank_lines(reading.path, reading.compression)
+                if n > header_lines and n not in decoded_away
+            ]
         if rejected or blank:
             _renumber(con, raw, path, blank, first_line)
     data_lines = scan_facts.physical_lines - header_lines - len(blank)
@@ -376,9 +391,18 @@ def _load_text(con: duckdb.DuckDBPyConnection, raw: RawSource, path: Path, workd
             f"(table {raw.table}); a quoted value spanning lines? Lines must hold one record each"
         )
     return LoadedTable(
-        raw.table, path, rows, rejected, path.stat().st_size, raw.source, data_lines, len(blank),
-        reading.encoding, scan_facts.compression,
-        tuple(reading.extra), raw.required,
+        raw.table,
+        path,
+        rows,
+        rejected,
+        path.stat().st_size,
+        raw.source,
+        data_lines,
+        len(blank),
+        reading.encoding,
+        scan_facts.compression,
+        tuple(reading.extra),
+        raw.required,
     )
 
 
@@ -394,9 +418,7 @@ def _store_rejected_lines(con: duckdb.DuckDBPyConnection, raw: RawSource, path: 
             "insert into raw._rejected_lines values (?, ?, ?, ?, ?, ?, cast(current_timestamp as timestamp))",
             [raw.table, path.name, reject.line, reject.error_type, reject.message, reject.text],
         )
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where table_name = 'ledgerlab_rejects'"
-    ).fetchall()[0][0]
+    exists = con.execute("select count(*) from duckdb_tables() where table_name = 'ledgerlab_rejects'").fetchall()[0][0]
     if exists:
         con.execute(
             f"""
@@ -424,8 +446,14 @@ def _store_rejected_lines(con: duckdb.DuckDBPyConnection, raw: RawSource, path: 
     ).fetchall()[0][0]
 
 
-def _renumber(con: duckdb.DuckDBPyConnection, raw: RawSource, path: Path, blank_lines: list[int],
-              first_line: int, still_read: set[int] = frozenset()) -> None:
+def _renumber(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    path: Path,
+    blank_lines: list[int],
+    first_line: int,
+    still_read: set[int] = frozenset(),
+) -> None:
     """Give parsed rows their true line numbers when rejected or blank lines sit between them."""
     target = f"raw.{_ident(raw.table)}"
     con.execute("create or replace temp table ledgerlab_skipped (line bigint)")
@@ -485,9 +513,22 @@ def _write_manifest(con: duckdb.DuckDBPyConnection, result: IngestResult) -> Non
     for t in result.tables:
         con.execute(
             "insert into raw._ingest_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-            [t.table, t.source, t.file.name if t.file else None, str(t.file) if t.file else None,
-             t.present, t.required, t.bytes, t.data_lines, t.blank_lines, t.rows, t.rejected_lines,
-             t.encoding, t.compression, ", ".join(t.extra_columns) or None],
+            [
+                t.table,
+                t.source,
+                t.file.name if t.file else None,
+                str(t.file) if t.file else None,
+                t.present,
+                t.required,
+                t.bytes,
+                t.data_lines,
+                t.blank_lines,
+                t.rows,
+                t.rejected_lines,
+                t.encoding,
+                t.compression,
+                ", ".join(t.extra_columns) or None,
+            ],
         )
 
 
@@ -510,8 +551,10 @@ def ingest(
     target = Path(warehouse_path) if warehouse_path is not None else None
     scratch_parent = (target or config.paths().warehouse).parent
     scratch_parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".ingest-", dir=scratch_parent) as workdir, \
-            warehouse.connection(warehouse_path) as con:
+    with (
+        tempfile.TemporaryDirectory(prefix=".ingest-", dir=scratch_parent) as workdir,
+        warehouse.connection(warehouse_path) as con,
+    ):
         _prepare_schema(con)
         absent: dict[str, list[str]] = {}
         total_bytes = sum(path.stat().st_size for _, path in planned if path is not None and path.is_file())

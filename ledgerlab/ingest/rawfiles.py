@@ -31,9 +31,19 @@ BOM = codecs.BOM_UTF8
 # DuckDB's CSV reader decodes these itself; others are transcoded to UTF-8 first.
 NATIVE_ENCODINGS = {"utf-8": "utf-8", "latin-1": "latin-1"}
 _ALIASES = {
-    "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8", "latin1": "latin-1", "latin-1": "latin-1",
-    "iso-8859-1": "latin-1", "iso8859-1": "latin-1", "cp1250": "cp1250", "windows-1250": "cp1250",
-    "cp1252": "cp1252", "windows-1252": "cp1252", "iso-8859-2": "iso8859-2", "latin2": "iso8859-2",
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "latin1": "latin-1",
+    "latin-1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "iso8859-1": "latin-1",
+    "cp1250": "cp1250",
+    "windows-1250": "cp1250",
+    "cp1252": "cp1252",
+    "windows-1252": "cp1252",
+    "iso-8859-2": "iso8859-2",
+    "latin2": "iso8859-2",
 }
 # Telling cp1250 from latin-1 when both decode: letters of Czech (and its neighbours) as
 # cp1250 reads the bytes, against letters of western languages at bytes where cp1250 has
@@ -229,16 +239,25 @@ def transcode(path: Path, compression: str | None, encoding: str, target: Path) 
             try:
                 text = body.decode(decoder)
             except UnicodeDecodeError as exc:
-                rejects.append(DecodeReject(
-                    number, "INVALID ENCODING", f"not valid {encoding} at byte {exc.start + 1} of the line",
-                    body.decode(decoder, errors="backslashreplace"),
-                ))
+                rejects.append(
+                    DecodeReject(
+                        number,
+                        "INVALID ENCODING",
+                        f"not valid {encoding} at byte {exc.start + 1} of the line",
+                        body.decode(decoder, errors="backslashreplace"),
+                    )
+                )
                 out.write(b"\n")
                 continue
             if "\r" in text:
-                rejects.append(DecodeReject(
-                    number, "CARRIAGE RETURN", "a carriage return inside the line", text.replace("\r", "\\r"),
-                ))
+                rejects.append(
+                    DecodeReject(
+                        number,
+                        "CARRIAGE RETURN",
+                        "a carriage return inside the line",
+                        text.replace("\r", "\\r"),
+                    )
+                )
                 out.write(b"\n")
                 continue
             out.write(text.encode("utf-8") + b"\n")

@@ -78,10 +78,14 @@ def _load_delimited(spark: SparkSession, source: RawSource, path: Path) -> tuple
     delimiter = source.delimiter
     schema = ", ".join(f"{_quoted(c)} string" for c in (*source.columns, _CORRUPT))
     options = {
-        "sep": delimiter, "quote": '"', "escape": '"', "mode": "PERMISSIVE",
+        "sep": delimiter,
+        "quote": '"',
+        "escape": '"',
+        "mode": "PERMISSIVE",
         "columnNameOfCorruptRecord": _CORRUPT,
         # unquoted empty -> NULL, quoted "" -> '' (as DuckDB's reader does)
-        "nullValue": "\u0001", "emptyValue": "",
+        "nullValue": "\u0001",
+        "emptyValue": "",
     }
     # The file is read and numbered once (cached): the header check, the
     # counts and the writes below all reuse it.
@@ -100,16 +104,20 @@ def _load_delimited(spark: SparkSession, source: RawSource, path: Path) -> tuple
         loaded_at = F.current_timestamp().alias("_loaded_at")
         good = data.filter(~unparsed).select(
             *(F.col("r." + _quoted(c)).alias(c) for c in source.columns),
-            F.lit(path.name).alias("_source_file"), "_source_line", loaded_at,
+            F.lit(path.name).alias("_source_file"),
+            "_source_line",
+            loaded_at,
         )
         _write(good, source.table)
         if rejected:
             bad = data.filter(unparsed).select(
-                F.lit(source.table).alias("source_table"), F.lit(path.name).alias("source_file"),
+                F.lit(source.table).alias("source_table"),
+                F.lit(path.name).alias("source_file"),
                 F.col("_source_line").alias("line"),
                 F.lit("MALFORMED LINE").alias("error_type"),
                 F.lit(f"expected {len(source.columns)} columns separated by {delimiter!r}").alias("error_message"),
-                F.col("value").alias("raw_line"), loaded_at,
+                F.col("value").alias("raw_line"),
+                loaded_at,
             )
             _write(bad, "_rejected_lines", mode="append")
     finally:
@@ -123,7 +131,9 @@ def _load_jsonl(spark: SparkSession, source: RawSource, path: Path) -> tuple[int
     # One column holding each line verbatim: JSON is parsed (and malformed
     # lines quarantined) in staging, not here.
     frame = numbered_lines(spark, path).select(
-        F.col("value").alias("raw_line"), F.lit(path.name).alias("_source_file"), "_source_line",
+        F.col("value").alias("raw_line"),
+        F.lit(path.name).alias("_source_file"),
+        "_source_line",
         F.current_timestamp().alias("_loaded_at"),
     )
     _write(frame, source.table)
@@ -184,12 +194,21 @@ def _write_manifest(spark: SparkSession, result: IngestResult) -> None:
     from pyspark.sql import functions as F
 
     rows = [
-        (t.table, t.file.name if t.file else None, str(t.file) if t.file else None,
-         t.present, t.bytes, t.rows, t.rejected_lines)
+        (
+            t.table,
+            t.file.name if t.file else None,
+            str(t.file) if t.file else None,
+            t.present,
+            t.bytes,
+            t.rows,
+            t.rejected_lines,
+        )
         for t in result.tables
     ]
-    schema = ("table_name string, source_file string, source_path string, present boolean, "
-              "file_bytes bigint, rows_loaded bigint, rejected_lines bigint")
+    schema = (
+        "table_name string, source_file string, source_path string, present boolean, "
+        "file_bytes bigint, rows_loaded bigint, rejected_lines bigint"
+    )
     frame = spark.createDataFrame(rows, schema).withColumn("loaded_at", F.current_timestamp())
     _write(frame.coalesce(1), "_ingest_manifest")
 

@@ -29,11 +29,19 @@ def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
     ingested = time.perf_counter()
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke([
-        "--no-use-colors", "build", "--target", "spark",
-        "--project-dir", str(config.REPO_ROOT), "--profiles-dir", str(config.REPO_ROOT),
-        *(dbt_args or []),
-    ])
+    result = dbtRunner().invoke(
+        [
+            "--no-use-colors",
+            "build",
+            "--target",
+            "spark",
+            "--project-dir",
+            str(config.REPO_ROOT),
+            "--profiles-dir",
+            str(config.REPO_ROOT),
+            *(dbt_args or []),
+        ]
+    )
     built = time.perf_counter()
     print(f"spark ingest {ingested - started:.1f} s, dbt build {built - ingested:.1f} s", flush=True)
     spark.stop()

@@ -43,19 +43,23 @@ def behaviour_features(account_months: pl.DataFrame, data_end: dt.date) -> pl.Da
     (accounts paid for the first time this month). Months without transactions between an account's first month and
     ``data_end`` are added with zeros, so that dormancy and missing income are visible.
     """
-    required = {"account_id", "month", "n_tx", "max_debit", "usual_debit", "n_income",
-                "n_new_counterparties"}
+    required = {"account_id", "month", "n_tx", "max_debit", "usual_debit", "n_income", "n_new_counterparties"}
     missing = required - set(account_months.columns)
     if missing:
         raise ValueError(f"account-month frame lacks columns: {sorted(missing)}")
     end_idx = data_end.year * 12 + data_end.month - 1
     am = account_months.with_columns(_month_index("month").alias("m"))
     first = am.group_by("account_id").agg(pl.col("m").min().alias("first_m"))
-    grid = (first.with_columns(pl.int_ranges(pl.col("first_m"), end_idx + 1).alias("m"))
-            .explode("m").select("account_id", "first_m", pl.col("m").cast(am.schema["m"])))
-    full = (grid.join(am.drop("month"), on=["account_id", "m"], how="left")
-            .with_columns(pl.col(c).fill_null(0) for c in ("n_tx", "n_income", "n_new_counterparties"))
-            .sort("account_id", "m"))
+    grid = (
+        first.with_columns(pl.int_ranges(pl.col("first_m"), end_idx + 1).alias("m"))
+        .explode("m")
+        .select("account_id", "first_m", pl.col("m").cast(am.schema["m"]))
+    )
+    full = (
+        grid.join(am.drop("month"), on=["account_id", "m"], how="left")
+        .with_columns(pl.col(c).fill_null(0) for c in ("n_tx", "n_income", "n_new_counterparties"))
+        .sort("account_id", "m")
+    )
     active = pl.col("n_tx") > 0
     full = full.with_columns(
         pl.when(active).then(pl.col("m")).otherwise(None).alias("active_m"),
@@ -75,13 +79,25 @@ def behaviour_features(account_months: pl.DataFrame, data_end: dt.date) -> pl.Da
         "account_id",
         pl.col("m").alias("month_index"),
         pl.when(active & pl.col("prev_active_m").is_not_null())
-          .then(pl.col("m") - pl.col("prev_active_m") - 1).otherwise(0).cast(pl.Float64).alias("gap_months"),
-        (pl.col("max_debit").log() - pl.col("usual_debit").log()).clip(lower_bound=0)
-          .fill_null(0.0).fill_nan(0.0).alias("debit_jump"),
-        pl.when(pl.col("m") - pl.col("first_m") >= 2).then(pl.col("n_new_counterparties")).otherwise(0)
-          .cast(pl.Float64).alias("new_counterparties"),
+        .then(pl.col("m") - pl.col("prev_active_m") - 1)
+        .otherwise(0)
+        .cast(pl.Float64)
+        .alias("gap_months"),
+        (pl.col("max_debit").log() - pl.col("usual_debit").log())
+        .clip(lower_bound=0)
+        .fill_null(0.0)
+        .fill_nan(0.0)
+        .alias("debit_jump"),
+        pl.when(pl.col("m") - pl.col("first_m") >= 2)
+        .then(pl.col("n_new_counterparties"))
+        .otherwise(0)
+        .cast(pl.Float64)
+        .alias("new_counterparties"),
         pl.when((pl.col("income_months_so_far") >= MIN_INCOME_MONTHS) & (pl.col("has_income") == 0))
-          .then(pl.col("months_since_income")).otherwise(0).cast(pl.Float64).alias("income_missing_run"),
+        .then(pl.col("months_since_income"))
+        .otherwise(0)
+        .cast(pl.Float64)
+        .alias("income_missing_run"),
     )
 
 
@@ -92,10 +108,14 @@ def month_label(month_index: int) -> str:
 def account_profiles(features: pl.DataFrame) -> pl.DataFrame:
     """Per account, each feature's worst (largest) month: the account's behaviour profile."""
     names = list(MODEL_FEATURES)
-    return (features.group_by("account_id").agg(
-        *[pl.col(n).max().alias(n) for n in names],
-        *[pl.col("month_index").sort_by(n, descending=True).first().alias(f"{n}__month") for n in names],
-    ).sort("account_id"))
+    return (
+        features.group_by("account_id")
+        .agg(
+            *[pl.col(n).max().alias(n) for n in names],
+            *[pl.col("month_index").sort_by(n, descending=True).first().alias(f"{n}__month") for n in names],
+        )
+        .sort("account_id")
+    )
 
 
 def isolation_scores(features: pl.DataFrame, *, seed: int = 42, n_estimators: int = 200) -> pl.DataFrame:
@@ -110,18 +130,22 @@ def isolation_scores(features: pl.DataFrame, *, seed: int = 42, n_estimators: in
     names = list(MODEL_FEATURES)
     profiles = account_profiles(features)
     x = profiles.select(names).to_numpy().astype(float)
-    per_feature = np.column_stack([
-        -IsolationForest(n_estimators=n_estimators, max_samples=min(1024, len(x)), random_state=seed + j)
-        .fit(x[:, [j]]).score_samples(x[:, [j]])
-        for j in range(x.shape[1])
-    ])  # higher = more anomalous
+    per_feature = np.column_stack(
+        [
+            -IsolationForest(n_estimators=n_estimators, max_samples=min(1024, len(x)), random_state=seed + j)
+            .fit(x[:, [j]])
+            .score_samples(x[:, [j]])
+            for j in range(x.shape[1])
+        ]
+    )  # higher = more anomalous
     best = np.argmax(per_feature, axis=1)
     top = np.asarray(names)[best]
     profiles = profiles.with_columns(pl.Series("model_score", per_feature.max(axis=1)), pl.Series("top_feature", top))
     return profiles.with_columns(
         pl.struct(["top_feature", *names]).map_elements(_reason, return_dtype=pl.String).alias("model_reason"),
-        pl.struct(["top_feature", *[f"{n}__month" for n in names]]).map_elements(
-            lambda r: month_label(r[f"{r['top_feature']}__month"]), return_dtype=pl.String).alias("model_month"),
+        pl.struct(["top_feature", *[f"{n}__month" for n in names]])
+        .map_elements(lambda r: month_label(r[f"{r['top_feature']}__month"]), return_dtype=pl.String)
+        .alias("model_month"),
     ).select("account_id", "model_score", "model_month", "model_reason", *names)
 
 
@@ -157,15 +181,22 @@ def score_against_truth(ranked_accounts: list[int], truth: pl.DataFrame, k: int 
         members = set(truth_accounts.filter(pl.col("kind") == kind)["account_id"].to_list())
         others = anomalous - members
         own = [a for a in ranked_accounts if a not in others][: len(members)]
-        by_kind.append({
-            "kind": kind,
-            "injected": len(members),
-            "found_in_top_k": sum(1 for a in top if a in members),
-            "recall_at_k": sum(1 for a in top if a in members) / len(members) if members else math.nan,
-            "precision_at_k_kind": sum(1 for a in own if a in members) / len(members) if members else math.nan,
-        })
-    return TruthScore(k=k, hits=hits, precision=hits / k if k else math.nan,
-                      recall=hits / len(anomalous) if anomalous else math.nan, by_kind=by_kind)
+        by_kind.append(
+            {
+                "kind": kind,
+                "injected": len(members),
+                "found_in_top_k": sum(1 for a in top if a in members),
+                "recall_at_k": sum(1 for a in top if a in members) / len(members) if members else math.nan,
+                "precision_at_k_kind": sum(1 for a in own if a in members) / len(members) if members else math.nan,
+            }
+        )
+    return TruthScore(
+        k=k,
+        hits=hits,
+        precision=hits / k if k else math.nan,
+        recall=hits / len(anomalous) if anomalous else math.nan,
+        by_kind=by_kind,
+    )
 
 
 RULE_WORDS = {
@@ -185,7 +216,7 @@ SIGNAL_WORDS = {
     "cash_withdrawal_size": "a cash withdrawal of {obs:,.0f} CZK against a usual {base:,.0f} CZK",
     "income_stop": "regular income stopped: none for the last {obs:.0f} months, after {base:.0%} of months with one",
     "new_counterparty_burst": "{obs:.0f} payments to counterparties never paid before within a few days "
-                              "(usual: {base:.2f} in such a window)",
+    "(usual: {base:.2f} in such a window)",
     "dormancy": "no movement at all for {obs:.0f} days (usually one active day every {base:.1f} days)",
 }
 REFERENCE_SHARE = 0.001  # each baseline signal is anchored at the bank's 1-in-1,000 account ...
@@ -251,17 +282,22 @@ def signal_evidence(signals: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame:
         calibrated = anchored_evidence(full["evidence"].to_numpy())
         reasons = [
             SIGNAL_WORDS[name].format(obs=o, base=b).replace("last 1 months", "last month")
-            if o is not None and b is not None else None
+            if o is not None and b is not None
+            else None
             for o, b in zip(full["observed_value"].to_list(), full["baseline_value"].to_list(), strict=True)
         ]
-        parts.append(pl.DataFrame({
-            "account_id": full["account_id"],
-            "detector": name,
-            "raw": full["evidence"],
-            "evidence": calibrated,
-            "event_date": full["event_date"].cast(pl.Date),
-            "reason": pl.Series(reasons, dtype=pl.String),
-        }))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "account_id": full["account_id"],
+                    "detector": name,
+                    "raw": full["evidence"],
+                    "evidence": calibrated,
+                    "event_date": full["event_date"].cast(pl.Date),
+                    "reason": pl.Series(reasons, dtype=pl.String),
+                }
+            )
+        )
     return pl.concat(parts)
 
 
@@ -275,21 +311,29 @@ def rule_evidence(candidates: pl.DataFrame, accounts: pl.Series) -> pl.DataFrame
     base = pl.DataFrame({"account_id": accounts.cast(pl.Int64).unique().sort()})
     parts = []
     for rule in sorted(RULE_WORDS):
-        one = (candidates.filter(pl.col("rule") == rule)
-               .with_columns(pl.col("account_id").cast(pl.Int64), pl.col("score").abs().alias("strength"))
-               .sort("strength", descending=True).group_by("account_id", maintain_order=True)
-               .agg(pl.col("strength").first(), pl.col("event_date").first()))
+        one = (
+            candidates.filter(pl.col("rule") == rule)
+            .with_columns(pl.col("account_id").cast(pl.Int64), pl.col("score").abs().alias("strength"))
+            .sort("strength", descending=True)
+            .group_by("account_id", maintain_order=True)
+            .agg(pl.col("strength").first(), pl.col("event_date").first())
+        )
         full = base.join(one, on="account_id", how="left").with_columns(pl.col("strength").fill_null(0.0))
         fired = full["strength"].to_numpy() > 0
-        parts.append(pl.DataFrame({
-            "account_id": full["account_id"],
-            "detector": f"rule:{rule}",
-            "raw": full["strength"],
-            "evidence": np.where(fired, np.maximum(rarity(full["strength"].to_numpy()) - SCREENING_DISCOUNT, 0.0),
-                                 0.0),
-            "event_date": full["event_date"].cast(pl.Date),
-            "reason": pl.Series([RULE_WORDS[rule] if f else None for f in fired], dtype=pl.String),
-        }))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "account_id": full["account_id"],
+                    "detector": f"rule:{rule}",
+                    "raw": full["strength"],
+                    "evidence": np.where(
+                        fired, np.maximum(rarity(full["strength"].to_numpy()) - SCREENING_DISCOUNT, 0.0), 0.0
+                    ),
+                    "event_date": full["event_date"].cast(pl.Date),
+                    "reason": pl.Series([RULE_WORDS[rule] if f else None for f in fired], dtype=pl.String),
+                }
+            )
+        )
     return pl.concat(parts)
 
 
@@ -298,14 +342,16 @@ def model_evidence(model: pl.DataFrame) -> pl.DataFrame:
 
     Rarity of the forest score less SCREENING_DISCOUNT, as for the rules.
     """
-    return pl.DataFrame({
-        "account_id": model["account_id"].cast(pl.Int64),
-        "detector": "isolation_forest",
-        "raw": model["model_score"],
-        "evidence": np.maximum(rarity(model["model_score"].to_numpy()) - SCREENING_DISCOUNT, 0.0),
-        "event_date": pl.Series([None] * model.height, dtype=pl.Date),
-        "reason": model["model_reason"] + " (" + model["model_month"] + ")",
-    })
+    return pl.DataFrame(
+        {
+            "account_id": model["account_id"].cast(pl.Int64),
+            "detector": "isolation_forest",
+            "raw": model["model_score"],
+            "evidence": np.maximum(rarity(model["model_score"].to_numpy()) - SCREENING_DISCOUNT, 0.0),
+            "event_date": pl.Series([None] * model.height, dtype=pl.Date),
+            "reason": model["model_reason"] + " (" + model["model_month"] + ")",
+        }
+    )
 
 
 def combine(evidence: pl.DataFrame) -> pl.DataFrame:
@@ -328,6 +374,7 @@ def combine(evidence: pl.DataFrame) -> pl.DataFrame:
         pl.col("event_date").first(),
         pl.col("detector").slice(1).filter(pl.col("evidence").slice(1) >= 3.0).alias("also"),
     )
-    per_account = (per_account.sort(["score", "second", "account_id"], descending=[True, True, False])
-                   .with_row_index("rank", offset=1))
+    per_account = per_account.sort(["score", "second", "account_id"], descending=[True, True, False]).with_row_index(
+        "rank", offset=1
+    )
     return per_account.select("account_id", "rank", "score", "detector", "reason", "event_date", "also", "second")

@@ -40,17 +40,27 @@ TEMPLATE = go.layout.Template(
         margin=dict(l=64, r=24, t=48, b=56),
         hoverlabel=dict(font=dict(family=FONT, size=12)),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="right", x=1, title_text=""),
-        xaxis=dict(showgrid=False, linecolor="#9aa5b1", ticks="outside", tickcolor="#9aa5b1",
-                   automargin=True, title=dict(standoff=10)),
-        yaxis=dict(gridcolor="#e4e7eb", zeroline=False, linecolor="#9aa5b1", automargin=True,
-                   title=dict(standoff=10)),
+        xaxis=dict(
+            showgrid=False,
+            linecolor="#9aa5b1",
+            ticks="outside",
+            tickcolor="#9aa5b1",
+            automargin=True,
+            title=dict(standoff=10),
+        ),
+        yaxis=dict(gridcolor="#e4e7eb", zeroline=False, linecolor="#9aa5b1", automargin=True, title=dict(standoff=10)),
         colorscale=dict(sequential=[[0, "#f7fbff"], [1, OKABE_ITO["blue"]]]),
     )
 )
 pio.templates["ledgerlab"] = TEMPLATE
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
-                 "modeBarButtonsToRemove": ["select2d", "lasso2d"], "toImageButtonOptions": {"format": "png"}}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "displayModeBar": "hover",
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    "toImageButtonOptions": {"format": "png"},
+}
 
 
 def styled(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 380) -> go.Figure:
@@ -70,9 +80,14 @@ class FigureSink:
     def block(self, fig: go.Figure, *, div_id: str, caption: str, source: str) -> str:
         first = self.count == 0
         self.count += 1
-        chart = fig.to_html(full_html=False, include_plotlyjs=first, div_id=div_id,
-                            config=PLOTLY_CONFIG, default_width="100%",
-                            default_height=f"{fig.layout.height or 380}px")
+        chart = fig.to_html(
+            full_html=False,
+            include_plotlyjs=first,
+            div_id=div_id,
+            config=PLOTLY_CONFIG,
+            default_width="100%",
+            default_height=f"{fig.layout.height or 380}px",
+        )
         label = html.escape(caption, quote=True)
         return (
             f'<figure class="chart" id="{div_id}-figure">'
@@ -82,24 +97,39 @@ class FigureSink:
         )
 
 
-def table_block(columns: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str, source: str,
-                numeric: Sequence[bool] | None = None, table_id: str | None = None) -> str:
+def table_block(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    caption: str,
+    source: str,
+    numeric: Sequence[bool] | None = None,
+    table_id: str | None = None,
+) -> str:
     """A plain HTML table with caption and source line; numbers right-aligned."""
     numeric = list(numeric) if numeric is not None else [False] * len(columns)
-    head = "".join(f'<th class="{"num" if n else ""}" scope="col">{html.escape(str(c))}</th>'
-                   for c, n in zip(columns, numeric, strict=True))
+    head = "".join(
+        f'<th class="{"num" if n else ""}" scope="col">{html.escape(str(c))}</th>'
+        for c, n in zip(columns, numeric, strict=True)
+    )
+
     def cell(v: object) -> str:
         return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
 
     body = "".join(
-        "<tr>" + "".join(f'<td class="{"num" if n else ""}">{html.escape(cell(v))}</td>'
-                         for v, n in zip(row, numeric, strict=True)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td class="{"num" if n else ""}">{html.escape(cell(v))}</td>' for v, n in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
         for row in rows
     )
     ident = f' id="{table_id}"' if table_id else ""
-    return (f'<div class="table-wrap"><table{ident}><caption>{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f'<p class="source">source: {html.escape(source)}</p></div>')
+    return (
+        f'<div class="table-wrap"><table{ident}><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f'<p class="source">source: {html.escape(source)}</p></div>'
+    )
 
 
 def fmt_int(v: float | int | None) -> str:

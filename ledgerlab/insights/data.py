@@ -34,8 +34,7 @@ def missing_hint(schema: str, table: str) -> str:
 
 def _floats_for_decimals(frame: pl.DataFrame) -> pl.DataFrame:
     """DECIMAL columns become Float64: the report computes statistics, not ledgers."""
-    casts = [pl.col(name).cast(pl.Float64) for name, dtype in frame.schema.items()
-             if isinstance(dtype, pl.Decimal)]
+    casts = [pl.col(name).cast(pl.Float64) for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)]
     return frame.with_columns(casts) if casts else frame
 
 
@@ -47,8 +46,7 @@ class Warehouse:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.problem: str | None = None
         if not self.path.exists():
-            self.problem = (f"no warehouse at {self.path} — run `ledgerlab ingest` and "
-                            "`ledgerlab build` first")
+            self.problem = f"no warehouse at {self.path} — run `ledgerlab ingest` and `ledgerlab build` first"
         else:
             self.con = warehouse.connect(self.path, read_only=True)
 
@@ -101,7 +99,9 @@ class Warehouse:
     def scalar(self, sql: str, params: list | None = None):
         if self.con is None:
             raise FileNotFoundError(self.problem)
-        rows = self.con.execute(sql, params or []).fetchall()  # fetch all: DuckDB 2 refuses new work on a half-read result
+        rows = self.con.execute(
+            sql, params or []
+        ).fetchall()  # fetch all: DuckDB 2 refuses new work on a half-read result
         return rows[0][0] if rows else None
 
 

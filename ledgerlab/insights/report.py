@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from threadpoolctl import threadpool_limits
 from markupsafe import Markup
+from threadpoolctl import threadpool_limits
 
 from ledgerlab.core import config
 from ledgerlab.insights import anomalies, charts, models, overview, quality, regional, segments, trends
@@ -77,17 +77,29 @@ def _stats_table(registry: StatsRegistry) -> str:
     rows = []
     for key in registry.keys():
         c = registry[key]
-        ci = (f"{c.low:.3f} to {c.high:.3f}" if math.isfinite(c.low) and math.isfinite(c.high) else "–")
-        rows.append([c.name, c.test, f"{c.effect_name} {c.effect:.3f}" if math.isfinite(c.effect) else "–",
-                     ci, f"{c.n:,}", format_p(c.p_value), format_p(c.p_adjusted),
-                     "yes" if c.significant else "no"])
+        ci = f"{c.low:.3f} to {c.high:.3f}" if math.isfinite(c.low) and math.isfinite(c.high) else "–"
+        rows.append(
+            [
+                c.name,
+                c.test,
+                f"{c.effect_name} {c.effect:.3f}" if math.isfinite(c.effect) else "–",
+                ci,
+                f"{c.n:,}",
+                format_p(c.p_value),
+                format_p(c.p_adjusted),
+                "yes" if c.significant else "no",
+            ]
+        )
     if not rows:
         return "<p>No statistical tests could be run on the data available.</p>"
     return charts.table_block(
-        ["question", "test", "effect size", "95 % CI", "n", "p", "p (BH)", "significant"], rows,
+        ["question", "test", "effect size", "95 % CI", "n", "p", "p (BH)", "significant"],
+        rows,
         caption="Every hypothesis test in this report",
         source="this report; Benjamini–Hochberg over all tests listed",
-        numeric=[False, False, True, False, True, True, True, False], table_id="all-tests")
+        numeric=[False, False, True, False, True, True, True, False],
+        table_id="all-tests",
+    )
 
 
 def build_report(*, warehouse_path: Path | None = None, out_dir: Path | None = None) -> ReportResult:
@@ -98,8 +110,13 @@ def build_report(*, warehouse_path: Path | None = None, out_dir: Path | None = N
     # One OpenMP/BLAS thread: on the 2-core target, scikit-learn's default threading spin-waits
     # against DuckDB and runs KMeans ~30x slower than single-threaded.
     with threadpool_limits(limits=1), Warehouse(warehouse_path) as wh:
-        ctx = Context(warehouse=wh, figures=charts.FigureSink(), registry=StatsRegistry(),
-                      out_dir=out_dir, reports_dir=paths.reports)
+        ctx = Context(
+            warehouse=wh,
+            figures=charts.FigureSink(),
+            registry=StatsRegistry(),
+            out_dir=out_dir,
+            reports_dir=paths.reports,
+        )
         sections = [_run_section(i, t, b, ctx) for i, t, b in SECTIONS]
         data_window = ctx.shared.get("data_window")
     registry = ctx.registry
@@ -118,8 +135,10 @@ def build_report(*, warehouse_path: Path | None = None, out_dir: Path | None = N
             if m not in missing:
                 missing.append(m)
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("ledgerlab.insights", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]))
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("ledgerlab.insights", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+    )
     page = env.get_template("report.html.j2").render(
         title="ledgerlab — insight report",
         generated_at=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -127,8 +146,16 @@ def build_report(*, warehouse_path: Path | None = None, out_dir: Path | None = N
         data_window=data_window,
         findings=[{"text": text, "anchor": f.anchor} for f, text in findings],
         missing=missing,
-        sections=[{"id": s.id, "title": s.title, "missing": s.missing, "error": s.error,
-                   "blocks": [Markup(render_text(b, registry)) for b in s.blocks]} for s in sections],
+        sections=[
+            {
+                "id": s.id,
+                "title": s.title,
+                "missing": s.missing,
+                "error": s.error,
+                "blocks": [Markup(render_text(b, registry)) for b in s.blocks],
+            }
+            for s in sections
+        ],
         stats_table=Markup(_stats_table(registry)),
     )
     index_path = out_dir / "index.html"
@@ -137,8 +164,10 @@ def build_report(*, warehouse_path: Path | None = None, out_dir: Path | None = N
     anomalies_path = out_dir / "anomalies.json"
     payload = ctx.shared.get("anomalies_json")
     if payload is None:
-        payload = {"available": False, "reason": "; ".join(
-            next((s.missing for s in sections if s.id == "anomalies"), [])) or "not computed"}
+        payload = {
+            "available": False,
+            "reason": "; ".join(next((s.missing for s in sections if s.id == "anomalies"), [])) or "not computed",
+        }
     anomalies_path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
 
     return ReportResult(

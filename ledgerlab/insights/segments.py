@@ -64,6 +64,7 @@ def account_behaviour(ctx: Context) -> pl.DataFrame:
 
 def feature_matrix(frame: pl.DataFrame) -> np.ndarray:
     """Log-transform the skewed money columns (signed log for balances), then stack."""
+
     def slog(x: np.ndarray) -> np.ndarray:
         return np.sign(x) * np.log1p(np.abs(x))
 
@@ -135,71 +136,125 @@ def build(ctx: Context) -> Section:
     ctx.shared["segments"] = frame.select("account_id", "segment")
     names = {i + 1: describe(seg.centres_z[i]) for i in range(seg.k)}
 
-    s.para(f"Method: KMeans (10 seeded starts) on {len(FEATURES)} behavioural features per account "
-           f"(log-scaled money amounts, then standardised), for k = {min(seg.silhouettes)}…{max(seg.silhouettes)}; "
-           f"k = {seg.k} has the best silhouette ({seg.silhouettes[seg.k]:.2f} on a "
-           f"{min(SILHOUETTE_SAMPLE, frame.height):,}-account sample; "
-           + ", ".join(f"k={k}: {v:.2f}" for k, v in seg.silhouettes.items()) + "). "
-           "Segments describe each account's whole history, including any time after a loan, so their "
-           "default rates show association, not a prediction.")
+    s.para(
+        f"Method: KMeans (10 seeded starts) on {len(FEATURES)} behavioural features per account "
+        f"(log-scaled money amounts, then standardised), for k = {min(seg.silhouettes)}…{max(seg.silhouettes)}; "
+        f"k = {seg.k} has the best silhouette ({seg.silhouettes[seg.k]:.2f} on a "
+        f"{min(SILHOUETTE_SAMPLE, frame.height):,}-account sample; "
+        + ", ".join(f"k={k}: {v:.2f}" for k, v in seg.silhouettes.items())
+        + "). "
+        "Segments describe each account's whole history, including any time after a loan, so their "
+        "default rates show association, not a prediction."
+    )
 
     loans = ctx.shared.get("loans")
     default_by_seg: dict[int, stats.Rate] = {}
     if loans is not None and loans.height:
         joined = loans.select("account_id", pl.col("is_default").cast(pl.Int64)).join(
-            frame.select("account_id", "segment"), on="account_id", how="inner")
+            frame.select("account_id", "segment"), on="account_id", how="inner"
+        )
         for g in range(1, seg.k + 1):
             part = joined.filter(pl.col("segment") == g)
             default_by_seg[g] = stats.wilson_interval(int(part["is_default"].sum()), part.height)
         if joined.height and joined["segment"].n_unique() > 1:
-            ctx.registry.add("default_by_segment", stats.chi_square_rates(
-                joined["segment"].to_numpy(), joined["is_default"].to_numpy(),
-                name="Default rate by behavioural segment", seed=ctx.seed))
+            ctx.registry.add(
+                "default_by_segment",
+                stats.chi_square_rates(
+                    joined["segment"].to_numpy(),
+                    joined["is_default"].to_numpy(),
+                    name="Default rate by behavioural segment",
+                    seed=ctx.seed,
+                ),
+            )
 
-    summary = frame.group_by("segment").agg(
-        pl.len().alias("accounts"),
-        *[pl.col(c).median().alias(c) for c in FEATURES],
-    ).sort("segment")
+    summary = (
+        frame.group_by("segment")
+        .agg(
+            pl.len().alias("accounts"),
+            *[pl.col(c).median().alias(c) for c in FEATURES],
+        )
+        .sort("segment")
+    )
     rows = []
     for r in summary.iter_rows(named=True):
         g = r["segment"]
         rate = default_by_seg.get(g)
-        rows.append([
-            f"{g}: {names[g]}", f"{r['accounts']:,} ({r['accounts'] / frame.height:.0%})",
-            f"{r['tx_per_month']:.1f}", fmt_czk(r["mean_inflow"]), fmt_czk(r["mean_outflow"]),
-            fmt_czk(r["mean_balance"]), fmt_pct(r["cash_share"], 0),
-            (f"{fmt_pct(rate.rate)} of {rate.n:,}" if rate and rate.n else "–"),
-        ])
+        rows.append(
+            [
+                f"{g}: {names[g]}",
+                f"{r['accounts']:,} ({r['accounts'] / frame.height:.0%})",
+                f"{r['tx_per_month']:.1f}",
+                fmt_czk(r["mean_inflow"]),
+                fmt_czk(r["mean_outflow"]),
+                fmt_czk(r["mean_balance"]),
+                fmt_pct(r["cash_share"], 0),
+                (f"{fmt_pct(rate.rate)} of {rate.n:,}" if rate and rate.n else "–"),
+            ]
+        )
     s.html('<h3 id="segments-profiles">Who is in each segment</h3>')
-    s.html(table_block(
-        ["segment", "accounts", "tx / month", "inflow / month", "outflow / month", "avg balance",
-         "cash share", "loan default rate"], rows,
-        caption="Segment profiles (medians per account)",
-        source="marts.fct_transactions per account-month → KMeans; default rate from marts.loan_features",
-        numeric=[False, True, True, True, True, True, True, True]))
+    s.html(
+        table_block(
+            [
+                "segment",
+                "accounts",
+                "tx / month",
+                "inflow / month",
+                "outflow / month",
+                "avg balance",
+                "cash share",
+                "loan default rate",
+            ],
+            rows,
+            caption="Segment profiles (medians per account)",
+            source="marts.fct_transactions per account-month → KMeans; default rate from marts.loan_features",
+            numeric=[False, True, True, True, True, True, True, True],
+        )
+    )
 
-    fig = go.Figure(go.Heatmap(
-        z=seg.centres_z, x=[FEATURES[f][0] for f in FEATURES],
-        y=[f"{i + 1}: {names[i + 1]}" for i in range(seg.k)],
-        colorscale=[[0, OKABE_ITO["blue"]], [0.5, "#f7f7f7"], [1, OKABE_ITO["orange"]]], zmid=0,
-        zmin=-2, zmax=2, colorbar=dict(title="SD from mean"),
-        hovertemplate="%{y}<br>%{x}: %{z:+.2f} SD from the average account<extra></extra>"))
-    styled(fig, title="Segment profiles relative to the average account", x_title="behavioural feature",
-           y_title="segment", height=120 + 60 * seg.k)
+    fig = go.Figure(
+        go.Heatmap(
+            z=seg.centres_z,
+            x=[FEATURES[f][0] for f in FEATURES],
+            y=[f"{i + 1}: {names[i + 1]}" for i in range(seg.k)],
+            colorscale=[[0, OKABE_ITO["blue"]], [0.5, "#f7f7f7"], [1, OKABE_ITO["orange"]]],
+            zmid=0,
+            zmin=-2,
+            zmax=2,
+            colorbar=dict(title="SD from mean"),
+            hovertemplate="%{y}<br>%{x}: %{z:+.2f} SD from the average account<extra></extra>",
+        )
+    )
+    styled(
+        fig,
+        title="Segment profiles relative to the average account",
+        x_title="behavioural feature",
+        y_title="segment",
+        height=120 + 60 * seg.k,
+    )
     fig.update_yaxes(autorange="reversed")
-    s.html(ctx.figures.block(
-        fig, div_id="fig-segment-profiles",
-        caption=("Each row is a segment, each column a feature; orange cells are above the average account, "
-                 "blue below, in standard deviations of the (log-scaled) feature. "
-                 + " ".join(f"Segment {g} ({names[g]}) holds {int(n):,} accounts."
-                            for g, n in zip(summary["segment"], summary["accounts"], strict=True))),
-        source="marts.fct_transactions; KMeans cluster centres in standardised units"))
+    s.html(
+        ctx.figures.block(
+            fig,
+            div_id="fig-segment-profiles",
+            caption=(
+                "Each row is a segment, each column a feature; orange cells are above the average account, "
+                "blue below, in standard deviations of the (log-scaled) feature. "
+                + " ".join(
+                    f"Segment {g} ({names[g]}) holds {int(n):,} accounts."
+                    for g, n in zip(summary["segment"], summary["accounts"], strict=True)
+                )
+            ),
+            source="marts.fct_transactions; KMeans cluster centres in standardised units",
+        )
+    )
     if "default_by_segment" in ctx.registry.keys():
         s.stat_line("default_by_segment")
 
     biggest = 1
-    finding = (f"Customers fall into {seg.k} behavioural segments; the largest ({summary['accounts'][0]:,} "
-               f"accounts, {summary['accounts'][0] / frame.height:.0%}) is \u201c{names[biggest]}\u201d.")
+    finding = (
+        f"Customers fall into {seg.k} behavioural segments; the largest ({summary['accounts'][0]:,} "
+        f"accounts, {summary['accounts'][0] / frame.height:.0%}) is \u201c{names[biggest]}\u201d."
+    )
     if default_by_seg and "default_by_segment" in ctx.registry.keys():
         valid = {g: r for g, r in default_by_seg.items() if r.n >= 10}
         if len(valid) >= 2:
@@ -208,11 +263,16 @@ def build(ctx: Context) -> Section:
 
             def text(reg, hi=hi, lo=lo, valid=valid, finding=finding) -> str:
                 c = reg["default_by_segment"]
-                verdict = ("Segments use the whole history, after the loan too, so this is association, "
-                           "not prediction." if c.significant else "The difference could be chance.")
-                return (f"{finding} Loan default rates range from {fmt_pct(valid[lo].rate)} (segment {lo}, "
-                        f"{names[lo]}) to {fmt_pct(valid[hi].rate)} (segment {hi}, {names[hi]}; {c.short()}). "
-                        f"{verdict}")
+                verdict = (
+                    "Segments use the whole history, after the loan too, so this is association, not prediction."
+                    if c.significant
+                    else "The difference could be chance."
+                )
+                return (
+                    f"{finding} Loan default rates range from {fmt_pct(valid[lo].rate)} (segment {lo}, "
+                    f"{names[lo]}) to {fmt_pct(valid[hi].rate)} (segment {hi}, {names[hi]}; {c.short()}). "
+                    f"{verdict}"
+                )
 
             s.findings.append(Finding(text, "segments-profiles", priority=30))
             return s

@@ -95,8 +95,11 @@ class Comparison:
     def line(self) -> str:
         p = format_p(self.p_adjusted if not math.isnan(self.p_adjusted) else self.p_value)
         label = "p (BH-adjusted)" if not math.isnan(self.p_adjusted) else "p"
-        interval = (f" (95% CI {self.low:.3f} to {self.high:.3f})"
-                    if math.isfinite(self.low) and math.isfinite(self.high) else "")
+        interval = (
+            f" (95% CI {self.low:.3f} to {self.high:.3f})"
+            if math.isfinite(self.low) and math.isfinite(self.high)
+            else ""
+        )
         return (
             f"{self.test}: statistic {self.statistic:,.3g}, {label} {p}; "
             f"{self.effect_name} {self.effect:.3f}{interval}, n = {self.n:,}"
@@ -105,8 +108,11 @@ class Comparison:
     def short(self) -> str:
         """Effect, interval and adjusted p in a few words, for a sentence."""
         p = self.p_adjusted if not math.isnan(self.p_adjusted) else self.p_value
-        interval = (f", 95% CI {self.low:.2f} to {self.high:.2f}"
-                    if math.isfinite(self.low) and math.isfinite(self.high) else "")
+        interval = (
+            f", 95% CI {self.low:.2f} to {self.high:.2f}"
+            if math.isfinite(self.low) and math.isfinite(self.high)
+            else ""
+        )
         return f"{self.effect_name} = {self.effect:.2f}{interval}; adjusted p {format_p(p)}"
 
     @property
@@ -165,16 +171,32 @@ def chi_square_rates(
     table = table_of(g_codes, y)
     valid = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if min(valid.shape) < 2:
-        return Comparison(name, "chi-square test of independence", math.nan, math.nan,
-                          "Cramér's V", math.nan, math.nan, math.nan, int(y.size))
+        return Comparison(
+            name,
+            "chi-square test of independence",
+            math.nan,
+            math.nan,
+            "Cramér's V",
+            math.nan,
+            math.nan,
+            math.nan,
+            int(y.size),
+        )
     chi2, p, dof, _ = sps.chi2_contingency(valid, correction=False)
     v = cramers_v(valid)
     rows = np.arange(y.size)
-    low, high = bootstrap_ci(
-        lambda idx: cramers_v(table_of(g_codes[idx], y[idx])), rows, n_boot=n_boot, seed=seed
+    low, high = bootstrap_ci(lambda idx: cramers_v(table_of(g_codes[idx], y[idx])), rows, n_boot=n_boot, seed=seed)
+    return Comparison(
+        name,
+        f"chi-square test of independence (df = {dof})",
+        float(chi2),
+        float(p),
+        "Cramér's V",
+        v,
+        low,
+        high,
+        int(y.size),
     )
-    return Comparison(name, f"chi-square test of independence (df = {dof})", float(chi2), float(p),
-                      "Cramér's V", v, low, high, int(y.size))
 
 
 def rank_biserial(x: np.ndarray, y: np.ndarray) -> float:
@@ -204,17 +226,36 @@ def mann_whitney(
     y = np.asarray(y, dtype=float)
     x, y = x[np.isfinite(x)], y[np.isfinite(y)]
     if x.size == 0 or y.size == 0:
-        return Comparison(name, "Mann–Whitney U", math.nan, math.nan, "rank-biserial r",
-                          math.nan, math.nan, math.nan, int(x.size + y.size))
+        return Comparison(
+            name,
+            "Mann–Whitney U",
+            math.nan,
+            math.nan,
+            "rank-biserial r",
+            math.nan,
+            math.nan,
+            math.nan,
+            int(x.size + y.size),
+        )
     res = sps.mannwhitneyu(x, y, alternative="two-sided")
     r = float(2 * res.statistic / (x.size * y.size) - 1)
     low, high = bootstrap_ci(rank_biserial, x, y, n_boot=n_boot, seed=seed)
-    return Comparison(name, "Mann–Whitney U", float(res.statistic), float(res.pvalue),
-                      "rank-biserial r", r, low, high, int(x.size + y.size))
+    return Comparison(
+        name,
+        "Mann–Whitney U",
+        float(res.statistic),
+        float(res.pvalue),
+        "rank-biserial r",
+        r,
+        low,
+        high,
+        int(x.size + y.size),
+    )
 
 
-def fisher_z_interval(r: float, n: int, *, method: str = "pearson",
-                      confidence: float = CONFIDENCE) -> tuple[float, float]:
+def fisher_z_interval(
+    r: float, n: int, *, method: str = "pearson", confidence: float = CONFIDENCE
+) -> tuple[float, float]:
     """Interval for a correlation on Fisher's z scale.
 
     Pearson: SE = 1/sqrt(n−3). Spearman: Bonett & Wright (2000) SE = sqrt((1 + r²/2)/(n−3)).
@@ -245,8 +286,7 @@ def correlation(
     n = int(x.size)
     label = {"spearman": "Spearman ρ", "pearson": "Pearson r"}[method]
     if n < 4 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return Comparison(name, f"{label} correlation test", math.nan, math.nan, label,
-                          math.nan, math.nan, math.nan, n)
+        return Comparison(name, f"{label} correlation test", math.nan, math.nan, label, math.nan, math.nan, math.nan, n)
     res = sps.spearmanr(x, y) if method == "spearman" else sps.pearsonr(x, y)
     r = float(res.statistic)
     low, high = fisher_z_interval(r, n, method=method)
@@ -302,8 +342,9 @@ class MonthEffects:
     method: str = "OLS on linear trend + month-of-year dummies; F-test of the 11 month terms"
 
 
-def month_of_year_effects(months: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray,
-                          *, log: bool = False) -> MonthEffects:
+def month_of_year_effects(
+    months: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray, *, log: bool = False
+) -> MonthEffects:
     """Month-of-year effects: nested-model F-test (trend vs trend + 11 month dummies).
 
     ``months`` are the calendar months (1..12) of consecutive observations; with ``log``
@@ -344,5 +385,12 @@ def month_of_year_effects(months: Sequence[int] | np.ndarray, values: Sequence[f
     effects = {int(k): float(c) for k, c in zip(present, coefs, strict=True)}
     if log:
         effects = {k: math.expm1(v) for k, v in effects.items()}
-    return MonthEffects(effects, float(f), p, int(df_num), int(df_den),
-                        1 - rss0 / tss if tss else math.nan, 1 - rss1 / tss if tss else math.nan)
+    return MonthEffects(
+        effects,
+        float(f),
+        p,
+        int(df_num),
+        int(df_den),
+        1 - rss0 / tss if tss else math.nan,
+        1 - rss1 / tss if tss else math.nan,
+    )

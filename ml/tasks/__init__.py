@@ -175,7 +175,9 @@ def _read_with_extends(path: Path, folder: Path, chain: tuple[str, ...]) -> dict
         return raw
     parent = str(parent)
     if parent in (*chain, path.stem):
-        raise TaskConfigError(f"{path}: extends {parent!r} goes round in a circle ({' -> '.join((*chain, path.stem, parent))})")
+        raise TaskConfigError(
+            f"{path}: extends {parent!r} goes round in a circle ({' -> '.join((*chain, path.stem, parent))})"
+        )
     parent_path = folder / f"{parent}.yaml"
     if not parent_path.is_file():
         known = ", ".join(available_tasks(folder)) or "none"
@@ -217,10 +219,15 @@ def load_task(name: str, tasks_dir: Path | None = None) -> Task:
             raise TaskConfigError(
                 f"{where}: candidates.{cand_name}.estimator {estimator!r} not one of {sorted(_ESTIMATORS)}"
             )
-        candidates.append(Candidate(
-            name=cand_name, estimator=estimator, params=dict(spec.get("params") or {}),
-            search_space=dict(spec.get("search") or {}), complexity=int(spec.get("complexity", 0)),
-        ))
+        candidates.append(
+            Candidate(
+                name=cand_name,
+                estimator=estimator,
+                params=dict(spec.get("params") or {}),
+                search_space=dict(spec.get("search") or {}),
+                complexity=int(spec.get("complexity", 0)),
+            )
+        )
 
     costs = raw.get("costs") or {}
     fairness = raw.get("fairness") or {}
@@ -231,9 +238,7 @@ def load_task(name: str, tasks_dir: Path | None = None) -> Task:
     steps = tuple(raw.get("feature_steps") or ())
     unknown = [s for s in steps if s not in known_steps()]
     if unknown:
-        raise TaskConfigError(
-            f"{where}: unknown feature_steps {unknown}; known: {', '.join(sorted(known_steps()))}"
-        )
+        raise TaskConfigError(f"{where}: unknown feature_steps {unknown}; known: {', '.join(sorted(known_steps()))}")
     out_of_time, scoring = _out_of_time_and_scoring(raw, where)
     task = Task(
         name=str(raw.get("name", name)),
@@ -287,8 +292,7 @@ def _out_of_time_and_scoring(raw: dict, where: str) -> tuple[OutOfTime | None, S
         out_of_time = OutOfTime(str(column), None if cutoff is None else str(cutoff), fraction)
     scoring = Scoring(**(raw.get("scoring") or {}))
     if scoring.population not in _POPULATIONS:
-        raise TaskConfigError(
-            f"{where}: scoring.population {scoring.population!r} not one of {sorted(_POPULATIONS)}")
+        raise TaskConfigError(f"{where}: scoring.population {scoring.population!r} not one of {sorted(_POPULATIONS)}")
     if scoring.population == "out_of_time" and out_of_time is None:
         raise TaskConfigError(f"{where}: scoring.population out_of_time needs an out_of_time block")
     return out_of_time, scoring

@@ -20,17 +20,39 @@ def test_smoke_run_writes_a_complete_summary(tmp_path: Path) -> None:
     summary_path = tmp_path / "benchmarks.json"
     plot_path = tmp_path / "plot.svg"
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--smoke", "--sizes", "200", "--stages", ",".join(SMOKE_STAGES),
-         "--out", str(out), "--json", str(summary_path), "--plot", str(plot_path)],
-        cwd=config.REPO_ROOT, capture_output=True, text=True, timeout=170,
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--smoke",
+            "--sizes",
+            "200",
+            "--stages",
+            ",".join(SMOKE_STAGES),
+            "--out",
+            str(out),
+            "--json",
+            str(summary_path),
+            "--plot",
+            str(plot_path),
+        ],
+        cwd=config.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=170,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
     summary = json.loads(summary_path.read_text())
     assert set(summary) >= {"machine", "goals", "goal_notes", "sizes"}
     assert set(summary["goals"]) == {
-        "p1_seconds", "p1_ratio_to_floor", "p2_seconds_100m", "p2_peak_rss_gb", "p2_linearity",
-        "p3_speedup_vs_pandas_10m", "p4_gx_ratio_to_sql",
+        "p1_seconds",
+        "p1_ratio_to_floor",
+        "p2_seconds_100m",
+        "p2_peak_rss_gb",
+        "p2_linearity",
+        "p3_speedup_vs_pandas_10m",
+        "p4_gx_ratio_to_sql",
     }
     # nothing at the goal sizes was measured: every goal is null and says why
     assert all(v is None for v in summary["goals"].values())

@@ -49,9 +49,18 @@ def test_floor_pandas_and_dbt_agree_on_generated_data(isolated_home: Path) -> No
     warehouse = Path(os.environ["LEDGERLAB_WAREHOUSE"])
     ingest(raw, warehouse_path=warehouse)
     env = dict(os.environ, DBT_PROFILES_DIR=str(config.REPO_ROOT), DBT_PROJECT_DIR=str(config.REPO_ROOT))
-    dbt = subprocess.run([str(Path(sys.executable).parent / "dbt"), "run", "--select",
-                          "+fct_transactions +loan_features +account_monthly"],
-                         cwd=config.REPO_ROOT, env=env, capture_output=True, text=True)
+    dbt = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "run",
+            "--select",
+            "+fct_transactions +loan_features +account_monthly",
+        ],
+        cwd=config.REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert dbt.returncode == 0, dbt.stdout[-3000:]
 
     floor_db = isolated_home / "floor.duckdb"

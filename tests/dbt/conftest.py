@@ -55,8 +55,11 @@ class Warehouse:
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run dbt on this warehouse from the repo root; fail the test with dbt's output."""
         process = subprocess.run(
-            [DBT, "--no-use-colors", *args], cwd=REPO_ROOT, env=self.env(),
-            capture_output=True, text=True,
+            [DBT, "--no-use-colors", *args],
+            cwd=REPO_ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
         )
         if check and process.returncode != 0:
             pytest.fail(f"dbt {' '.join(args)} failed:\n{process.stdout[-6000:]}\n{process.stderr[-2000:]}")

@@ -36,9 +36,11 @@ def _table_facts(path: Path) -> dict[str, tuple[int, str]]:
         ).fetchall()
         for schema, table in tables:
             relation = f'"{schema}"."{table}"'
-            facts[f"{schema}.{table}"] = tuple(con.execute(
-                f"select count(*), cast(coalesce(sum(hash(t)), 0) as varchar) from {relation} as t"
-            ).fetchall()[0])
+            facts[f"{schema}.{table}"] = tuple(
+                con.execute(
+                    f"select count(*), cast(coalesce(sum(hash(t)), 0) as varchar) from {relation} as t"
+                ).fetchall()[0]
+            )
     return facts
 
 
@@ -49,8 +51,13 @@ def _env(home: Path, warehouse) -> dict[str, str]:
 
 
 def _ledgerlab(home: Path, warehouse, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ledgerlab", *args], capture_output=True, text=True,
-                          env=_env(home, warehouse), timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "ledgerlab", *args],
+        capture_output=True,
+        text=True,
+        env=_env(home, warehouse),
+        timeout=900,
+    )
 
 
 def _leftovers(path: Path) -> list[str]:
@@ -103,8 +110,10 @@ def test_a_failed_build_leaves_the_previous_marts_and_a_reader_is_never_blocked(
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert lines[0].startswith("error: dbt build failed: 1 model(s) failed to build")
-    assert any(line.startswith("  ERROR model stg_berka__cards: Catalog Error: Table with name card does not exist")
-               for line in lines), lines
+    assert any(
+        line.startswith("  ERROR model stg_berka__cards: Catalog Error: Table with name card does not exist")
+        for line in lines
+    ), lines
     assert any("marts.quarantine_rows" in line and "dbt.log" in line for line in lines)
     assert lines[-1].startswith(f"  the failed result is kept at {populated.path}.failed")
     assert _sha256(populated.path) == before_bytes
@@ -115,8 +124,13 @@ def test_a_failed_build_leaves_the_previous_marts_and_a_reader_is_never_blocked(
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_build_leaves_the_previous_marts(populated, tmp_path, sig):
     before_bytes = _sha256(populated.path)
-    process = subprocess.Popen([sys.executable, "-m", "ledgerlab", "build"], env=_env(tmp_path, populated),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ledgerlab", "build"],
+        env=_env(tmp_path, populated),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not _leftovers(populated.path) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -126,7 +140,9 @@ def test_an_interrupted_build_leaves_the_previous_marts(populated, tmp_path, sig
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
-    assert stderr.strip().splitlines()[-1] == f"error: interrupted: nothing was published; {populated.path} is as it was"
+    assert (
+        stderr.strip().splitlines()[-1] == f"error: interrupted: nothing was published; {populated.path} is as it was"
+    )
     assert _sha256(populated.path) == before_bytes
     assert _leftovers(populated.path) == []
     assert populated.scalar("select count(*) from marts.dim_accounts") > 0

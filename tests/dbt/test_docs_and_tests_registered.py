@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 import yaml
@@ -21,10 +19,14 @@ def model_columns(warehouse, node: dict, con) -> list[str]:
         if ctes:
             sql = "with " + ", ".join(c["sql"] for c in ctes) + " select * from (" + sql + ")"
         return [row[0] for row in con.execute(f"describe ({sql})").fetchall()]
-    return [row[0] for row in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [node["schema"], node["alias"]],
-    ).fetchall()]
+    return [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [node["schema"], node["alias"]],
+        ).fetchall()
+    ]
 
 
 def test_every_model_and_column_is_documented(generated_warehouse):

@@ -17,12 +17,8 @@ def test_incremental_run_equals_full_refresh(generated_warehouse, tmp_path):
     with duckdb.connect(str(work.path)) as con:
         # the state of an earlier run, nine months before the data's end: the table then held the
         # clean rows dated before the cutoff (duplicates and defects sit beside their original line)
-        cutoff = con.execute(
-            "select max(trans_date) - interval 9 month from marts.fct_transactions"
-        ).fetchone()[0]
-        removed = con.execute(
-            "delete from marts.fct_transactions where trans_date >= ?", [cutoff]
-        ).fetchone()[0]
+        cutoff = con.execute("select max(trans_date) - interval 9 month from marts.fct_transactions").fetchone()[0]
+        removed = con.execute("delete from marts.fct_transactions where trans_date >= ?", [cutoff]).fetchone()[0]
         # a row changed since (a late correction inside the lookback window) must be reloaded
         con.execute(
             "update marts.fct_transactions set amount = -1 where trans_id = ("

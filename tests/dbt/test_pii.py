@@ -23,17 +23,24 @@ def test_no_mart_has_a_personal_data_column(generated_warehouse) -> None:
 
 
 def test_no_mart_value_is_a_birth_number_or_a_raw_client_id(generated_warehouse) -> None:
-    birth_numbers = {r[0].strip() for r in generated_warehouse.query(
-        "select birth_number from raw.client where birth_number is not null")}
-    raw_client_ids = {r[0].strip() for r in generated_warehouse.query(
-        "select client_id from raw.client where client_id is not null")}
+    birth_numbers = {
+        r[0].strip()
+        for r in generated_warehouse.query("select birth_number from raw.client where birth_number is not null")
+    }
+    raw_client_ids = {
+        r[0].strip() for r in generated_warehouse.query("select client_id from raw.client where client_id is not null")
+    }
     assert birth_numbers and raw_client_ids
     leaks = []
     for table, column, data_type in _mart_columns(generated_warehouse):
         if data_type != "VARCHAR":
             continue
-        values = {r[0] for r in generated_warehouse.query(
-            f'select distinct "{column}" from marts."{table}" where "{column}" is not null')}
+        values = {
+            r[0]
+            for r in generated_warehouse.query(
+                f'select distinct "{column}" from marts."{table}" where "{column}" is not null'
+            )
+        }
         found_birth = values & birth_numbers
         # a text column of client ids would be a raw id leaving staging
         found_ids = values & raw_client_ids if column.endswith(("client_key", "client_id")) else set()
@@ -46,8 +53,12 @@ def test_no_mart_value_is_a_birth_number_or_a_raw_client_id(generated_warehouse)
 
 def test_client_keys_are_keyed_hmac_pseudonyms(generated_warehouse) -> None:
     key, _ = config.pseudonym_key()
-    raw_ids = [r[0] for r in generated_warehouse.query(
-        "select distinct trim(client_id) from raw.client where regexp_full_match(trim(client_id), '[0-9]+') limit 50")]
+    raw_ids = [
+        r[0]
+        for r in generated_warehouse.query(
+            "select distinct trim(client_id) from raw.client where regexp_full_match(trim(client_id), '[0-9]+') limit 50"
+        )
+    ]
     keys = {r[0] for r in generated_warehouse.query("select client_key from marts.dim_clients")}
     expected = {hmac.new(key.encode(), str(int(i)).encode(), hashlib.sha256).hexdigest() for i in raw_ids}
     assert expected & keys, "no client_key equals HMAC-SHA256(key, client_id)"

@@ -33,7 +33,8 @@ def test_later_transactions_do_not_change_loan_features(generated_warehouse, tmp
         ).fetchone()
         control_id, control_account, control_date = con.execute(
             "select loan_id, account_id, loan_date from marts.loan_features "
-            "where n_transactions > 0 and account_id <> ? order by loan_id limit 1", [account_id]
+            "where n_transactions > 0 and account_id <> ? order by loan_id limit 1",
+            [account_id],
         ).fetchone()
         max_id, max_line = con.execute(
             "select max(try_cast(trans_id as bigint)), max(_source_line) from raw.trans"

@@ -27,18 +27,28 @@ def sql_text(value: str) -> str:
 def computed(tmp_path_factory) -> dict[tuple[str, str], str]:
     """(key, value) -> hex digest, from one compiled query run in DuckDB."""
     tmp = tmp_path_factory.mktemp("pseudonymize")
-    env = dict(os.environ, LEDGERLAB_PSEUDONYM_KEY=RUN_KEY, LEDGERLAB_WAREHOUSE=str(tmp / "empty.duckdb"),
-               DBT_TARGET_PATH=str(tmp / "target"), DBT_LOG_PATH=str(tmp / "logs"),
-               DO_NOT_TRACK="1", DBT_PROFILES_DIR=str(REPO_ROOT), DBT_PROJECT_DIR=str(REPO_ROOT))
+    env = dict(
+        os.environ,
+        LEDGERLAB_PSEUDONYM_KEY=RUN_KEY,
+        LEDGERLAB_WAREHOUSE=str(tmp / "empty.duckdb"),
+        DBT_TARGET_PATH=str(tmp / "target"),
+        DBT_LOG_PATH=str(tmp / "logs"),
+        DO_NOT_TRACK="1",
+        DBT_PROFILES_DIR=str(REPO_ROOT),
+        DBT_PROJECT_DIR=str(REPO_ROOT),
+    )
     rows = ", ".join(f"({sql_text(v)})" for v in VALUES)
     selects = [f"select {sql_text(RUN_KEY)} as key, v, {{{{ pseudonymize('v') }}}} as digest from t"]
     for key in OTHER_KEYS:
-        selects.append(
-            f"select {sql_text(key)}, v, {{{{ hmac_sha256(\"hex({sql_text(key)})\", 'v') }}}} from t"
-        )
+        selects.append(f"select {sql_text(key)}, v, {{{{ hmac_sha256(\"hex({sql_text(key)})\", 'v') }}}} from t")
     inline = f"with t as (select * from (values {rows}) as r (v)) " + " union all ".join(selects)
-    process = subprocess.run([DBT, "-q", "--no-use-colors", "compile", "--inline", inline], cwd=REPO_ROOT,
-                             env=env, capture_output=True, text=True)
+    process = subprocess.run(
+        [DBT, "-q", "--no-use-colors", "compile", "--inline", inline],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert process.returncode == 0, process.stdout + process.stderr
     with duckdb.connect() as con:
         return {(key, v): digest for key, v, digest in con.execute(process.stdout).fetchall()}

@@ -12,9 +12,7 @@ def test_every_defect_is_in_quarantine_and_nothing_else(generated_warehouse, gen
     truth = pl.read_parquet(generated_dir / "_truth" / "defects.parquet")
     assert truth.height > 0, "the generated data should carry defects"
     expected = {(r["table"], r["line"], r["kind"]) for r in truth.iter_rows(named=True)}
-    found = set(generated_warehouse.query(
-        "select source_table, source_line, reason from marts.quarantine_rows"
-    ))
+    found = set(generated_warehouse.query("select source_table, source_line, reason from marts.quarantine_rows"))
     missing = sorted(expected - found)
     unexpected = sorted(found - expected)
     assert not missing, f"{len(missing)} defects not quarantined, e.g. {missing[:5]}"
@@ -24,24 +22,27 @@ def test_every_defect_is_in_quarantine_and_nothing_else(generated_warehouse, gen
 def test_actions_match_truth(generated_warehouse, generated_dir):
     truth = pl.read_parquet(generated_dir / "_truth" / "defects.parquet")
     expected = {(r["table"], r["line"], r["kind"], r["action"]) for r in truth.iter_rows(named=True)}
-    found = set(generated_warehouse.query(
-        "select source_table, source_line, reason, action from marts.quarantine_rows"
-    ))
+    found = set(
+        generated_warehouse.query("select source_table, source_line, reason, action from marts.quarantine_rows")
+    )
     assert expected <= found
 
 
 def test_raw_record_keeps_no_personal_data(generated_warehouse):
     leaks = generated_warehouse.scalar(
-        "select count(*) from marts.quarantine_rows "
-        "where source_table = 'client' and raw_record like '%birth_number%'"
+        "select count(*) from marts.quarantine_rows where source_table = 'client' and raw_record like '%birth_number%'"
     )
     assert leaks == 0
 
 
 def test_raw_rows_equal_clean_plus_rejected(generated_warehouse):
     # the singular reconcile tests ran inside `dbt build`; check them once more from outside
-    for table, model in [("trans", "fct_transactions"), ("loan", "loan_features"), ("account", "dim_accounts"),
-                         ("digital_events", "fct_digital_events")]:
+    for table, model in [
+        ("trans", "fct_transactions"),
+        ("loan", "loan_features"),
+        ("account", "dim_accounts"),
+        ("digital_events", "fct_digital_events"),
+    ]:
         raw = generated_warehouse.scalar(f'select count(*) from raw."{table}"')
         clean = generated_warehouse.scalar(f"select count(*) from marts.{model}")
         rejected = generated_warehouse.scalar(
@@ -104,7 +105,8 @@ def test_a_build_over_a_rejected_parent_passes_with_its_children_quarantined(hos
     assert process.returncode == 0, _failures(hostile)
     assert hostile.query(
         "select reason from marts.quarantine_rows where source_table = 'account' and "
-        "json_extract_string(raw_record, '$.account_id') = ? and action = 'rejected'", [account_id]
+        "json_extract_string(raw_record, '$.account_id') = ? and action = 'rejected'",
+        [account_id],
     ) == [("malformed_date",)]
     for table in ("trans", "order", "loan", "disp"):
         children = hostile.scalar(f'select count(*) from raw."{table}" where trim(account_id) = ?', [account_id])
@@ -123,15 +125,20 @@ def test_a_build_over_a_rejected_parent_passes_with_its_children_quarantined(hos
         if children - other_rejections:
             assert orphans == [(f"account_id={account_id}", "malformed_date", children - other_rejections)], table
     # the policy cascades: the cards of the account's dispositions follow them
-    disp_ids = [r[0] for r in hostile.query(
-        "select cast(json_extract_string(raw_record, '$.disp_id') as varchar) from marts.quarantine_rows "
-        "where source_table = 'disp' and parent_key = ?", [f"account_id={account_id}"])]
+    disp_ids = [
+        r[0]
+        for r in hostile.query(
+            "select cast(json_extract_string(raw_record, '$.disp_id') as varchar) from marts.quarantine_rows "
+            "where source_table = 'disp' and parent_key = ?",
+            [f"account_id={account_id}"],
+        )
+    ]
     cards = hostile.query(
         "select parent_key, parent_reason from marts.quarantine_rows where source_table = 'card' "
-        "and reason = 'orphan_foreign_key' and parent_reason = 'orphan_foreign_key'")
+        "and reason = 'orphan_foreign_key' and parent_reason = 'orphan_foreign_key'"
+    )
     assert sorted(k for k, _ in cards) == sorted(
-        f"disp_id={d}" for d in disp_ids
-        if hostile.scalar("select count(*) from raw.card where trim(disp_id) = ?", [d])
+        f"disp_id={d}" for d in disp_ids if hostile.scalar("select count(*) from raw.card where trim(disp_id) = ?", [d])
     )
     assert hostile.scalar("select count(*) from marts.fct_transactions where account_id = ?", [int(account_id)]) == 0
 
@@ -140,11 +147,12 @@ def test_garbage_values_are_quarantined_not_kept(hostile_warehouse):
     hostile, process, _, loan_line, trans_line = hostile_warehouse
     assert process.returncode == 0, _failures(hostile)
     assert hostile.query(
-        "select reason, action from marts.quarantine_rows where source_table = 'loan' and source_line = ?",
-        [loan_line]) == [("impossible_amount", "rejected")]
+        "select reason, action from marts.quarantine_rows where source_table = 'loan' and source_line = ?", [loan_line]
+    ) == [("impossible_amount", "rejected")]
     assert hostile.query(
         "select reason, action from marts.quarantine_rows where source_table = 'trans' and source_line = ?",
-        [trans_line]) == [("oversized_field", "rejected")]
+        [trans_line],
+    ) == [("oversized_field", "rejected")]
     assert hostile.scalar("select max(loan_amount) from marts.loan_features") < 1e9
 
 
@@ -155,5 +163,6 @@ def test_raw_equals_clean_plus_rejected_with_hostile_rows(hostile_warehouse):
         raw = hostile.scalar(f'select count(*) from raw."{table}"')
         clean = hostile.scalar(f"select count(*) from marts.{model}")
         rejected = hostile.scalar(
-            "select count(*) from marts.quarantine_rows where source_table = ? and action = 'rejected'", [table])
+            "select count(*) from marts.quarantine_rows where source_table = ? and action = 'rejected'", [table]
+        )
         assert raw == clean + rejected, table

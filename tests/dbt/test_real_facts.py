@@ -23,13 +23,17 @@ def test_every_real_row_is_clean(real_warehouse):
 
 def test_gender_from_birth_number(real_warehouse):
     assert counts(real_warehouse, "select gender, count(*) from marts.dim_clients group by 1") == {
-        "M": 2724, "F": 2645,
+        "M": 2724,
+        "F": 2645,
     }
 
 
 def test_loans_by_status_and_dates(real_warehouse):
     assert counts(real_warehouse, "select loan_status, count(*) from marts.loan_features group by 1") == {
-        "A": 203, "B": 31, "C": 403, "D": 45,
+        "A": 203,
+        "B": 31,
+        "C": 403,
+        "D": 45,
     }
     assert real_warehouse.scalar("select count(*) filter (where is_default) from marts.loan_features") == 76
     assert real_warehouse.query("select min(loan_date), max(loan_date) from marts.loan_features") == [
@@ -50,13 +54,17 @@ def test_every_loan_reaches_loan_features_even_without_history(real_warehouse):
 
 def test_cards_dispositions_frequencies(real_warehouse):
     assert counts(real_warehouse, "select card_type, count(*) from staging.stg_berka__cards group by 1") == {
-        "classic": 659, "gold": 88, "junior": 145,
+        "classic": 659,
+        "gold": 88,
+        "junior": 145,
     }
     assert counts(
         real_warehouse, "select disposition_type, count(*) from staging.stg_berka__dispositions group by 1"
     ) == {"OWNER": 4500, "DISPONENT": 869}
     assert counts(real_warehouse, "select statement_frequency, count(*) from marts.dim_accounts group by 1") == {
-        "monthly": 4167, "weekly": 240, "after_transaction": 93,
+        "monthly": 4167,
+        "weekly": 240,
+        "after_transaction": 93,
     }
     assert real_warehouse.query("select min(opened_date), max(opened_date) from marts.dim_accounts") == [
         (dt.date(1993, 1, 1), dt.date(1997, 12, 29))
@@ -65,7 +73,11 @@ def test_cards_dispositions_frequencies(real_warehouse):
 
 def test_order_k_symbols(real_warehouse):
     assert counts(real_warehouse, "select k_symbol_code, count(*) from staging.stg_berka__orders group by 1") == {
-        "SIPO": 3502, "POJISTNE": 532, "UVER": 717, "LEASING": 341, None: 1379,
+        "SIPO": 3502,
+        "POJISTNE": 532,
+        "UVER": 717,
+        "LEASING": 341,
+        None: 1379,
     }
 
 
@@ -89,7 +101,8 @@ def test_taiwan_reaches_card_default_features(real_warehouse):
 
 def test_no_birth_number_or_client_id_after_staging(real_warehouse):
     columns = {
-        name for (name,) in real_warehouse.query(
+        name
+        for (name,) in real_warehouse.query(
             "select distinct column_name from information_schema.columns where table_schema = 'marts'"
         )
     }
@@ -101,9 +114,11 @@ def test_no_birth_number_or_client_id_after_staging(real_warehouse):
 def test_events_and_taiwan_models_are_typed_when_empty(real_warehouse):
     # the real data has no digital events: the models exist, empty and typed
     assert real_warehouse.scalar("select count(*) from marts.fct_digital_events") == 0
-    types = dict(real_warehouse.query(
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = 'marts' and table_name = 'fct_digital_events'"
-    ))
+    types = dict(
+        real_warehouse.query(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'fct_digital_events'"
+        )
+    )
     assert types["event_at"] == "TIMESTAMP"
     assert types["amount"] == "DOUBLE"

@@ -31,15 +31,20 @@ TINY_FILES = {
     ],
     "client.asc": [
         '"client_id";"birth_number";"district_id"',
-        '1;"706213";1', '2;"450204";2', '3;"406009";1',
+        '1;"706213";1',
+        '2;"450204";2',
+        '3;"406009";1',
     ],
     "disp.asc": [
         '"disp_id";"client_id";"account_id";"type"',
-        '1;1;1;"OWNER"', '2;2;2;"OWNER"', '3;3;3;"OWNER"',
+        '1;1;1;"OWNER"',
+        '2;2;2;"OWNER"',
+        '3;3;3;"OWNER"',
     ],
     "order.asc": [
         '"order_id";"account_id";"bank_to";"account_to";"amount";"k_symbol"',
-        '29401;1;"YZ";"87144583";2452.00;"SIPO"', '29402;2;"ST";"89597016";3372.70;"UVER"',
+        '29401;1;"YZ";"87144583";2452.00;"SIPO"',
+        '29402;2;"ST";"89597016";3372.70;"UVER"',
     ],
     "loan.asc": [
         '"loan_id";"account_id";"date";"amount";"duration";"payments";"status"',
@@ -79,8 +84,10 @@ def gx_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A LEDGERLAB_HOME for the whole session: reports, build/gx, dbt target."""
     home = tmp_path_factory.mktemp("gx_home")
     with environment(
-        LEDGERLAB_HOME=str(home), DBT_TARGET_PATH=str(home / "target"),
-        DBT_LOG_PATH=str(home / "logs"), DO_NOT_TRACK="1",
+        LEDGERLAB_HOME=str(home),
+        DBT_TARGET_PATH=str(home / "target"),
+        DBT_LOG_PATH=str(home / "logs"),
+        DO_NOT_TRACK="1",
     ):
         yield home
 

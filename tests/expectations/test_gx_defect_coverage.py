@@ -48,5 +48,10 @@ def test_clean_generated_data_has_no_failures(clean_generated_run) -> None:
     assert not clean_generated_run.blocking_failed, clean_generated_run.blocking_failures
     assert clean_generated_run.warnings == []
     names = {s.name for s in clean_generated_run.suites}
-    assert {"marts.loan_features", "marts.fct_transactions", "marts.quarantine_rows",
-            "staging.stg_berka__transactions", "marts.fct_digital_events"} <= names
+    assert {
+        "marts.loan_features",
+        "marts.fct_transactions",
+        "marts.quarantine_rows",
+        "staging.stg_berka__transactions",
+        "marts.fct_digital_events",
+    } <= names

@@ -28,8 +28,7 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     con.execute(
-        "create table marts.t as select range as id, "
-        "case when range < 3 then null else range end as v from range(100)"
+        "create table marts.t as select range as id, case when range < 3 then null else range end as v from range(100)"
     )
     con.close()
     return path
@@ -39,7 +38,8 @@ def _validate(path: Path, expectations: dict) -> dict:
     """Run named expectations; results by name (GX does not keep the suite's order)."""
     context = gx.get_context(mode="ephemeral")
     datasource = context.data_sources.add_ledgerlab_duckdb(
-        name="db", connection_string=engine.connection_string(path),
+        name="db",
+        connection_string=engine.connection_string(path),
         kwargs=engine.connection_kwargs(threads=1, memory_limit="1GB", max_temp_size="1GB"),
     )
     asset = datasource.add_table_asset(name="t", table_name="t", schema_name="marts")
@@ -64,7 +64,10 @@ def test_engine_returns_rows_after_the_connection_is_released(small_db: Path) ->
     )
     try:
         assert fixed.execute_query(sa.text("select count(*) from marts.t")).fetchall() == [(100,)]
-        assert fixed.execute_query(sa.text("select id from marts.t where id < 2 order by id")).fetchmany(5) == [(0,), (1,)]
+        assert fixed.execute_query(sa.text("select id from marts.t where id < 2 order by id")).fetchmany(5) == [
+            (0,),
+            (1,),
+        ]
     finally:
         fixed.close()
 
@@ -86,18 +89,26 @@ def test_stock_engine_still_has_the_bug_or_the_patch_can_go(small_db: Path) -> N
 
 
 def test_violated_expectations_fail_and_satisfied_ones_pass(small_db: Path) -> None:
-    results = _validate(small_db, {
-        "v_not_null": gxe.ExpectColumnValuesToNotBeNull(column="v"),  # violated: 3 nulls
-        "id_not_null": gxe.ExpectColumnValuesToNotBeNull(column="id"),  # satisfied
-        "id_below_50": gxe.ExpectColumnValuesToBeBetween(column="id", min_value=0, max_value=49),  # 50 out
-        "hundred_rows": gxe.ExpectTableRowCountToEqual(value=100),  # satisfied
-        "no_id_from_95": gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query="select * from {batch} where id >= 95"),  # 5 rows
-        "id_unique": gxe.ExpectColumnValuesToBeUnique(column="id"),  # satisfied
-    })
+    results = _validate(
+        small_db,
+        {
+            "v_not_null": gxe.ExpectColumnValuesToNotBeNull(column="v"),  # violated: 3 nulls
+            "id_not_null": gxe.ExpectColumnValuesToNotBeNull(column="id"),  # satisfied
+            "id_below_50": gxe.ExpectColumnValuesToBeBetween(column="id", min_value=0, max_value=49),  # 50 out
+            "hundred_rows": gxe.ExpectTableRowCountToEqual(value=100),  # satisfied
+            "no_id_from_95": gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query="select * from {batch} where id >= 95"
+            ),  # 5 rows
+            "id_unique": gxe.ExpectColumnValuesToBeUnique(column="id"),  # satisfied
+        },
+    )
     assert {name: r.success for name, r in results.items()} == {
-        "v_not_null": False, "id_not_null": True, "id_below_50": False,
-        "hundred_rows": True, "no_id_from_95": False, "id_unique": True,
+        "v_not_null": False,
+        "id_not_null": True,
+        "id_below_50": False,
+        "hundred_rows": True,
+        "no_id_from_95": False,
+        "id_unique": True,
     }
     # Failures are real failures with their evidence, not errors with empty metrics.
     for result in results.values():
@@ -111,11 +122,14 @@ def test_violated_expectations_fail_and_satisfied_ones_pass(small_db: Path) -> N
 
 def test_a_failing_query_does_not_poison_later_metrics(small_db: Path) -> None:
     """One broken SQL expectation must not abort DuckDB's transaction for the rest."""
-    results = _validate(small_db, {
-        "broken": gxe.UnexpectedRowsExpectation(unexpected_rows_query="select no_such_column from {batch}"),
-        "v_not_null": gxe.ExpectColumnValuesToNotBeNull(column="v"),
-        "hundred_rows": gxe.ExpectTableRowCountToEqual(value=100),
-    })
+    results = _validate(
+        small_db,
+        {
+            "broken": gxe.UnexpectedRowsExpectation(unexpected_rows_query="select no_such_column from {batch}"),
+            "v_not_null": gxe.ExpectColumnValuesToNotBeNull(column="v"),
+            "hundred_rows": gxe.ExpectTableRowCountToEqual(value=100),
+        },
+    )
     assert results["broken"].success is False
     assert results["v_not_null"].success is False
     assert results["v_not_null"].result["unexpected_count"] == 3

@@ -31,8 +31,12 @@ def test_the_checker_itself_finds_outside_urls(tmp_path: Path) -> None:
         '<a href="https://greatexpectations.io">a link is not a resource</a>'
     )
     found = sorted(url for _, url in offline_docs.external_references(tmp_path))
-    assert found == ["//cdn.example/x.js", "http://cdn.example/x.png", "https://cdn.example/x.css",
-                     "https://cdn.example/y.png"]
+    assert found == [
+        "//cdn.example/x.js",
+        "http://cdn.example/x.png",
+        "https://cdn.example/x.css",
+        "https://cdn.example/y.png",
+    ]
 
 
 def test_rewritten_references_point_at_files_that_exist(tiny_clean_run) -> None:
@@ -51,9 +55,14 @@ def test_vendor_assets_come_from_installed_packages(tiny_clean_run) -> None:
     except metadata.PackageNotFoundError:
         pytest.skip("XStatic packages not installed: pages are offline but unstyled")
     vendor = _docs_dir(tiny_clean_run) / "static" / "vendor"
-    for relative in ("jquery/jquery.min.js", "bootstrap/css/bootstrap.min.css",
-                     "bootstrap/js/bootstrap.bundle.min.js", "fontawesome/css/all.min.css",
-                     "fontawesome/webfonts/fa-solid-900.woff2", "ledgerlab/bootstrap-table-lite.js"):
+    for relative in (
+        "jquery/jquery.min.js",
+        "bootstrap/css/bootstrap.min.css",
+        "bootstrap/js/bootstrap.bundle.min.js",
+        "fontawesome/css/all.min.css",
+        "fontawesome/webfonts/fa-solid-900.woff2",
+        "ledgerlab/bootstrap-table-lite.js",
+    ):
         assert (vendor / relative).stat().st_size > 1000, relative
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ledgerlab.core.quality_gate import QualityGateError, enforce_quality_gate, latest_quality_status
 from expectations.runner import ValidationSetupError, run_identifier, start_helper_processes, validate
+from ledgerlab.core.quality_gate import QualityGateError, enforce_quality_gate, latest_quality_status
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,8 @@ def test_history_is_recorded_and_the_gate_passes(clean_run, tiny_raw_warehouse: 
     try:
         run = con.execute(
             "select data_fingerprint, n_expectations, n_blocking_failed, success, report_path "
-            "from quality.validation_runs where run_id = ?", [clean_run.run_id]
+            "from quality.validation_runs where run_id = ?",
+            [clean_run.run_id],
         ).fetchall()
         n_results = con.execute(
             "select count(*) from quality.validation_results where run_id = ?", [clean_run.run_id]
@@ -139,8 +140,22 @@ def test_a_check_without_a_result_counts_as_failed() -> None:
         blocking("first", gxe.ExpectTableRowCountToBeBetween(min_value=1), "why one"),
         blocking("second", gxe.ExpectColumnValuesToNotBeNull(column="account_id"), "why two"),
     )
-    found = [ExpectationRow("raw.account", "first", "expect_table_row_count_to_be_between", None, "blocking",
-                            True, 3, None, [], None, [], "why one")]
+    found = [
+        ExpectationRow(
+            "raw.account",
+            "first",
+            "expect_table_row_count_to_be_between",
+            None,
+            "blocking",
+            True,
+            3,
+            None,
+            [],
+            None,
+            [],
+            "why one",
+        )
+    ]
     rows = _with_missing(suite, found)
     assert [(r.expectation_id, r.success) for r in rows] == [("first", True), ("second", False)]
     assert rows[1].error and rows[1].severity == "blocking"
@@ -149,9 +164,18 @@ def test_a_check_without_a_result_counts_as_failed() -> None:
 def _comparable(outcome) -> list[tuple]:
     """What a validation found, without what differs between runs (ids, times, paths)."""
     return [
-        (suite.name, row.expectation_id, row.success, repr(row.observed_value), row.unexpected_count,
-         repr(row.unexpected_sample), row.element_count, row.error)
-        for suite in outcome.suites for row in suite.expectations
+        (
+            suite.name,
+            row.expectation_id,
+            row.success,
+            repr(row.observed_value),
+            row.unexpected_count,
+            repr(row.unexpected_sample),
+            row.element_count,
+            row.error,
+        )
+        for suite in outcome.suites
+        for row in suite.expectations
     ]
 
 
@@ -189,9 +213,9 @@ def test_suites_are_handed_out_most_expensive_first() -> None:
     from expectations.spec import TableSuite, WarehouseFacts, blocking
 
     def suite(table: str, n_checks: int) -> TableSuite:
-        return TableSuite("raw", "raw", table).add(*[
-            blocking(f"check_{i}", gxe.ExpectColumnValuesToNotBeNull(column=f"c{i}"), "why") for i in range(n_checks)
-        ])
+        return TableSuite("raw", "raw", table).add(
+            *[blocking(f"check_{i}", gxe.ExpectColumnValuesToNotBeNull(column=f"c{i}"), "why") for i in range(n_checks)]
+        )
 
     planned = [suite("a", 2), suite("big", 3), suite("c", 5), suite("d", 4), suite("e", 1)]
     facts = WarehouseFacts(Path("w.duckdb"), {}, [], row_estimates={"raw.big": 2_000_000})

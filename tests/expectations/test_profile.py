@@ -28,8 +28,10 @@ def con():
         from range(1, 5001) as r(i)
         """
     )
-    con.execute("insert into raw.campaign select * replace (_source_line + 10000 as _source_line) "
-                "from raw.campaign where client_no in ('11', '12')")
+    con.execute(
+        "insert into raw.campaign select * replace (_source_line + 10000 as _source_line) "
+        "from raw.campaign where client_no in ('11', '12')"
+    )
     return con
 
 
@@ -45,7 +47,9 @@ def test_sentinel_values(con) -> None:
 
 def test_unknown_categories(con) -> None:
     assert [(c, v, n) for c, v, n, _ in findings(con, "unknown_categories")] == [
-        ("default", "unknown", 1000), ("job", "unknown", 100)]
+        ("default", "unknown", 1000),
+        ("job", "unknown", 100),
+    ]
 
 
 def test_rare_categories(con) -> None:
@@ -76,5 +80,6 @@ def test_what_the_source_declares_intended_is_not_flagged(con) -> None:
     """``known_codes`` and ``sparse`` in a column's meta: codes and emptiness by design."""
     assert findings(con, "sentinel_values", known=[("pdays", "999")]) == []
     assert [(c, v) for c, v, *_ in findings(con, "unknown_categories", known=[("job", "unknown")])] == [
-        ("default", "unknown")]
+        ("default", "unknown")
+    ]
     assert findings(con, "mostly_empty_columns", sparse=["note"]) == []

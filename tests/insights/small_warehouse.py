@@ -21,13 +21,15 @@ SEED = 7
 
 def env_for(root: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "LEDGERLAB_HOME": str(root),
-        "LEDGERLAB_WAREHOUSE": str(root / "warehouse" / "small.duckdb"),
-        "DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-        "DO_NOT_TRACK": "1",
-    })
+    env.update(
+        {
+            "LEDGERLAB_HOME": str(root),
+            "LEDGERLAB_WAREHOUSE": str(root / "warehouse" / "small.duckdb"),
+            "DBT_TARGET_PATH": str(root / "target"),
+            "DBT_LOG_PATH": str(root / "logs"),
+            "DO_NOT_TRACK": "1",
+        }
+    )
     return env
 
 
@@ -48,15 +50,20 @@ def build_small_warehouse(root: Path) -> Path:
     env = env_for(root)
     raw = root / "raw"
     steps = [
-        [sys.executable, "-c",
-         "from pathlib import Path; from ledgerlab.generator import generate; from ledgerlab.ingest import ingest; "
-         f"generate(Path({str(raw)!r}), accounts={ACCOUNTS}, seed={SEED}); ingest(Path({str(raw)!r}))"],
+        [
+            sys.executable,
+            "-c",
+            "from pathlib import Path; from ledgerlab.generator import generate; from ledgerlab.ingest import ingest; "
+            f"generate(Path({str(raw)!r}), accounts={ACCOUNTS}, seed={SEED}); ingest(Path({str(raw)!r}))",
+        ],
         # models only: the dbt tests are the SQL suite's business and would double the time here
         [str(dbt), "run", "--quiet"],
     ]
     for cmd in steps:
         done = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
         if done.returncode != 0:
-            pytest.fail(f"building the small warehouse failed at {cmd[:2]}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            pytest.fail(
+                f"building the small warehouse failed at {cmd[:2]}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
     marker.write_text("ok")
     return warehouse

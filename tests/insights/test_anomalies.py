@@ -90,18 +90,32 @@ def test_rarity_counts_ties_as_at_least_as_extreme():
 
 
 def _evidence_rows(rows):
-    return pl.DataFrame(rows, schema={"account_id": pl.Int64, "detector": pl.String, "evidence": pl.Float64,
-                                      "event_date": pl.Date, "reason": pl.String}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "account_id": pl.Int64,
+            "detector": pl.String,
+            "evidence": pl.Float64,
+            "event_date": pl.Date,
+            "reason": pl.String,
+        },
+        orient="row",
+    )
 
 
 def test_combine_ranks_by_the_strongest_evidence_and_names_it():
     d = dt.date(1997, 3, 1)
-    ev = _evidence_rows([
-        (1, "dormancy", 2.0, d, "quiet"), (1, "rule:amount_robust_z", 4.0, d, "odd amount"),
-        (2, "income_stop", 9.5, d, "income stopped"), (2, "isolation_forest", 3.2, None, "forest"),
-        (3, "dormancy", 4.0, d, "quiet"), (3, "income_stop", 0.5, d, "x"),
-        (4, "dormancy", 0.1, d, "quiet"),
-    ])
+    ev = _evidence_rows(
+        [
+            (1, "dormancy", 2.0, d, "quiet"),
+            (1, "rule:amount_robust_z", 4.0, d, "odd amount"),
+            (2, "income_stop", 9.5, d, "income stopped"),
+            (2, "isolation_forest", 3.2, None, "forest"),
+            (3, "dormancy", 4.0, d, "quiet"),
+            (3, "income_stop", 0.5, d, "x"),
+            (4, "dormancy", 0.1, d, "quiet"),
+        ]
+    )
     ranked = am.combine(ev)
     assert ranked["account_id"].to_list() == [2, 1, 3, 4]  # 1 and 3 tie at 4.0: 1 has the stronger second
     top = ranked.row(0, named=True)
@@ -113,10 +127,16 @@ def test_combine_ranks_by_the_strongest_evidence_and_names_it():
 
 
 def test_signal_evidence_scores_every_account_on_every_signal():
-    signals = pl.DataFrame({
-        "account_id": [1, 2], "signal": ["income_stop", "dormancy"],
-        "event_date": [dt.date(1998, 1, 1), dt.date(1996, 5, 2)],
-        "observed_value": [11.0, 250.0], "baseline_value": [0.95, 4.0], "evidence": [12.0, 30.0]})
+    signals = pl.DataFrame(
+        {
+            "account_id": [1, 2],
+            "signal": ["income_stop", "dormancy"],
+            "event_date": [dt.date(1998, 1, 1), dt.date(1996, 5, 2)],
+            "observed_value": [11.0, 250.0],
+            "baseline_value": [0.95, 4.0],
+            "evidence": [12.0, 30.0],
+        }
+    )
     accounts = pl.Series("account_id", list(range(1, 41)))
     ev = am.signal_evidence(signals, accounts)
     assert ev.height == 40 * len(am.SIGNAL_WORDS)
@@ -129,12 +149,14 @@ def test_signal_evidence_scores_every_account_on_every_signal():
 
 
 def test_rule_evidence_uses_each_rules_strongest_event_and_zero_when_silent():
-    cands = pl.DataFrame({
-        "account_id": [1, 1, 2, 3],
-        "rule": ["amount_robust_z", "amount_robust_z", "amount_robust_z", "dormancy_then_activity"],
-        "score": [12.0, -40.0, 11.0, 200.0],
-        "event_date": [dt.date(1997, 1, 1), dt.date(1997, 2, 1), dt.date(1997, 3, 1), dt.date(1997, 4, 1)],
-    })
+    cands = pl.DataFrame(
+        {
+            "account_id": [1, 1, 2, 3],
+            "rule": ["amount_robust_z", "amount_robust_z", "amount_robust_z", "dormancy_then_activity"],
+            "score": [12.0, -40.0, 11.0, 200.0],
+            "event_date": [dt.date(1997, 1, 1), dt.date(1997, 2, 1), dt.date(1997, 3, 1), dt.date(1997, 4, 1)],
+        }
+    )
     ev = am.rule_evidence(cands, pl.Series("account_id", list(range(1, 101))))
     amount = ev.filter(pl.col("detector") == "rule:amount_robust_z").sort("account_id")
     # |-40| is the most extreme of 100 accounts: rarity 2, less the screening discount
@@ -145,5 +167,9 @@ def test_rule_evidence_uses_each_rules_strongest_event_and_zero_when_silent():
 
 
 def test_planted_kinds_cover_all_generator_kinds():
-    assert set(PLANTED.values()) == {"large_cash_withdrawal", "new_counterparty_burst", "salary_stop",
-                                     "dormant_reactivation"}
+    assert set(PLANTED.values()) == {
+        "large_cash_withdrawal",
+        "new_counterparty_burst",
+        "salary_stop",
+        "dormant_reactivation",
+    }

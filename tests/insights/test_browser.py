@@ -15,8 +15,16 @@ from .report_checks import resource_attributes, strip_plotly_library
 
 pytestmark = pytest.mark.slow
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+]
 
 
 def find_browser() -> str | None:
@@ -41,8 +49,9 @@ def report(small_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 def run_browser(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [browser, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=240
+    )
 
 
 def png_pixels_vary(path: Path) -> tuple[int, float]:
@@ -51,9 +60,9 @@ def png_pixels_vary(path: Path) -> tuple[int, float]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat = 8, b""
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     raw = zlib.decompress(idat)
     return len(set(raw[::97])), sum(1 for b in raw[::97] if b) / len(raw[::97])
@@ -63,8 +72,9 @@ def test_every_chart_draws_in_chromium(browser: str, report, tmp_path: Path):
     page = report.index_path.read_text(encoding="utf-8")
     chart_ids = re.findall(r'<div id="(fig-[^"]+)" class="plotly-graph-div"', page)
     assert len(chart_ids) >= 6
-    done = run_browser(browser, tmp_path / "profile", "--virtual-time-budget=30000", "--dump-dom",
-                       report.index_path.as_uri())
+    done = run_browser(
+        browser, tmp_path / "profile", "--virtual-time-budget=30000", "--dump-dom", report.index_path.as_uri()
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout
     starts = []
@@ -74,7 +84,7 @@ def test_every_chart_draws_in_chromium(browser: str, report, tmp_path: Path):
         starts.append(start)
     bounds = sorted(starts) + [len(dom)]
     for chart, start in zip(chart_ids, starts, strict=True):
-        body = dom[start: bounds[bounds.index(start) + 1]]
+        body = dom[start : bounds[bounds.index(start) + 1]]
         assert 'class="main-svg"' in body, f"chart {chart} did not draw (no svg.main-svg)"
     # after plotly.js ran, nothing in the document points outside the file
     assert resource_attributes(strip_plotly_library(dom)[0]) == []
@@ -82,8 +92,14 @@ def test_every_chart_draws_in_chromium(browser: str, report, tmp_path: Path):
 
 def test_screenshot_is_not_blank(browser: str, report, tmp_path: Path):
     shot = tmp_path / "report.png"
-    done = run_browser(browser, tmp_path / "profile", "--window-size=1366,2400", "--virtual-time-budget=30000",
-                       f"--screenshot={shot}", report.index_path.as_uri())
+    done = run_browser(
+        browser,
+        tmp_path / "profile",
+        "--window-size=1366,2400",
+        "--virtual-time-budget=30000",
+        f"--screenshot={shot}",
+        report.index_path.as_uri(),
+    )
     assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     distinct, nonzero = png_pixels_vary(shot)
     assert distinct > 20 and nonzero > 0.02, (distinct, nonzero)

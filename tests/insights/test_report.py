@@ -72,8 +72,12 @@ def test_anomalies_json_scores_against_truth(full_report):
 # Where each planted kind must rank on its own baseline signal of the small bank (400 accounts, one
 # planted account per kind). A large cash withdrawal of 60,000-76,500 CZK overlaps the heaviest ordinary
 # withdrawals (docs/INSIGHTS_METHODS.md), so it only has to be among the signal's top 5 (~1 %).
-OWN_SIGNAL_RANK = {"new_counterparty_burst": ("new_counterparty_burst", 1), "salary_stop": ("income_stop", 1),
-                   "dormant_reactivation": ("dormancy", 1), "large_cash_withdrawal": ("cash_withdrawal_size", 5)}
+OWN_SIGNAL_RANK = {
+    "new_counterparty_burst": ("new_counterparty_burst", 1),
+    "salary_stop": ("income_stop", 1),
+    "dormant_reactivation": ("dormancy", 1),
+    "large_cash_withdrawal": ("cash_withdrawal_size", 5),
+}
 
 
 def test_detector_finds_each_planted_kind_on_the_small_bank(full_report, small_warehouse: Path):
@@ -87,7 +91,8 @@ def test_detector_finds_each_planted_kind_on_the_small_bank(full_report, small_w
             rank = con.execute(
                 "select 1 + count(*) from marts.account_anomaly_signals where signal = ? and evidence > "
                 "(select evidence from marts.account_anomaly_signals where signal = ? and account_id = ?)",
-                [signal, signal, account_id]).fetchall()[0][0]
+                [signal, signal, account_id],
+            ).fetchall()[0][0]
             assert rank <= worst, f"{kind} account {account_id} ranks {rank} on {signal}"
     finally:
         con.close()
@@ -96,7 +101,9 @@ def test_detector_finds_each_planted_kind_on_the_small_bank(full_report, small_w
     assert recall["new_counterparty_burst"] == recall["salary_stop"] == recall["dormant_reactivation"] == 1.0
     assert data["precision_at_k"] >= 0.75
     top = data["top_accounts"][0]
-    assert top["injected_kind"] is not None and top["reason"] and top["detector"] in OWN_SIGNAL_RANK[top["injected_kind"]]
+    assert (
+        top["injected_kind"] is not None and top["reason"] and top["detector"] in OWN_SIGNAL_RANK[top["injected_kind"]]
+    )
 
 
 def test_report_without_a_warehouse_says_what_is_missing(tmp_path: Path):
@@ -108,27 +115,33 @@ def test_report_without_a_warehouse_says_what_is_missing(tmp_path: Path):
 
 
 def test_report_degrades_with_missing_tables_and_uses_quality_and_model_reports(
-        small_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    small_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     wh = tmp_path / "partial.duckdb"
     shutil.copy(small_warehouse, wh)
     con = duckdb.connect(str(wh))
     for table in ("loan_features", "transaction_anomaly_candidates", "district_kpis", "quarantine_rows"):
         con.execute(f"drop table if exists marts.{table}")
     con.execute("create schema if not exists quality")
-    con.execute("create table quality.validation_runs as select * from (values "
-                "('r1', timestamp '2024-01-01 10:00', 'fp1', null), ('r2', timestamp '2024-01-02 10:00', 'fp2', null))"
-                " t(run_id, run_at, data_fingerprint, report_path)")
-    con.execute("create table quality.validation_results as select * from (values "
-                "('r1', 'marts', 'a', true, 'blocking'), ('r1', 'marts', 'b', false, 'warning'), "
-                "('r2', 'marts', 'a', true, 'blocking'), ('r2', 'marts', 'b', true, 'warning'))"
-                " t(run_id, suite, expectation_id, success, severity)")
+    con.execute(
+        "create table quality.validation_runs as select * from (values "
+        "('r1', timestamp '2024-01-01 10:00', 'fp1', null), ('r2', timestamp '2024-01-02 10:00', 'fp2', null))"
+        " t(run_id, run_at, data_fingerprint, report_path)"
+    )
+    con.execute(
+        "create table quality.validation_results as select * from (values "
+        "('r1', 'marts', 'a', true, 'blocking'), ('r1', 'marts', 'b', false, 'warning'), "
+        "('r2', 'marts', 'a', true, 'blocking'), ('r2', 'marts', 'b', true, 'warning'))"
+        " t(run_id, suite, expectation_id, success, severity)"
+    )
     con.close()
     home = tmp_path / "home"
     monkeypatch.setenv("LEDGERLAB_HOME", str(home))
     card_dir = home / "reports" / "models" / "loan_default"
     card_dir.mkdir(parents=True)
-    (card_dir / "metrics.json").write_text(json.dumps({"test": {"roc_auc": 0.81, "brier": 0.09},
-                                                       "train": {"roc_auc": 0.95}}))
+    (card_dir / "metrics.json").write_text(
+        json.dumps({"test": {"roc_auc": 0.81, "brier": 0.09}, "train": {"roc_auc": 0.95}})
+    )
     (card_dir / "model_card.html").write_text("<html></html>")
 
     result = build_report(warehouse_path=wh)

@@ -100,8 +100,10 @@ def test_correlation_drops_nan_pairs_and_handles_constant():
 
 
 def test_adjust_all_sets_adjusted_p():
-    comps = [stats.correlation(np.arange(10), np.arange(10) ** 2, name="a"),
-             stats.correlation(np.arange(10), np.sin(np.arange(10)), name="b")]
+    comps = [
+        stats.correlation(np.arange(10), np.arange(10) ** 2, name="a"),
+        stats.correlation(np.arange(10), np.sin(np.arange(10)), name="b"),
+    ]
     adjusted = stats.adjust_all(comps)
     ref = sps.false_discovery_control([c.p_value for c in comps])
     assert [c.p_adjusted for c in adjusted] == pytest.approx(list(ref))

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import typer
 
-from ledgerlab.core import config, errors
 from ledgerlab.cli import app
+from ledgerlab.core import config, errors
 
 COMMANDS = sorted(typer.main.get_command(app).commands)
 
@@ -30,7 +30,11 @@ EMPTY_HOME_CASES: dict[str, tuple[list[str], int, str]] = {
     "validate": ([], errors.EXIT_USER_ERROR, "run `ledgerlab ingest` and `ledgerlab build` first"),
     "train": ([], errors.EXIT_USER_ERROR, "run `ledgerlab ingest --raw DIR` and `ledgerlab build` first"),
     "score": ([], errors.EXIT_USER_ERROR, "run `ledgerlab ingest --raw DIR` and `ledgerlab build` first"),
-    "predict": (["--input", "{home}/rows.parquet"], errors.EXIT_USER_ERROR, "run `ledgerlab train --task loan_default`"),
+    "predict": (
+        ["--input", "{home}/rows.parquet"],
+        errors.EXIT_USER_ERROR,
+        "run `ledgerlab train --task loan_default`",
+    ),
     # the report is written with what exists and names each missing part (exit 0 by design)
     "report": ([], errors.EXIT_OK, "run `ledgerlab train --task card_default`"),
     "run": (["--accounts", "0"], errors.EXIT_USER_ERROR, "Invalid value for '--accounts'"),
@@ -44,8 +48,14 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _ledgerlab(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ledgerlab", *args], capture_output=True, text=True,
-                          env=_env(home), cwd=home, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "ledgerlab", *args],
+        capture_output=True,
+        text=True,
+        env=_env(home),
+        cwd=home,
+        timeout=300,
+    )
 
 
 def _last_line(text: str) -> str:

@@ -53,8 +53,11 @@ def test_no_other_module_resolves_the_warehouse_or_duckdb_settings_again() -> No
             if path == config.REPO_ROOT / "ledgerlab" / "core" / "config.py":
                 continue
             text = path.read_text(encoding="utf-8")
-            for pattern in (r"ledgerlab\.duckdb\b(?!_)", r"(?:environ\.get|getenv)\(\s*[\"']LEDGERLAB_(?:WAREHOUSE|HOME|DUCKDB_)",
-                            r"[\"']\d+GB[\"']"):
+            for pattern in (
+                r"ledgerlab\.duckdb\b(?!_)",
+                r"(?:environ\.get|getenv)\(\s*[\"']LEDGERLAB_(?:WAREHOUSE|HOME|DUCKDB_)",
+                r"[\"']\d+GB[\"']",
+            ):
                 for match in re.finditer(pattern, text):
                     line = text.count("\n", 0, match.start()) + 1
                     offenders.append(f"{path.relative_to(config.REPO_ROOT)}:{line}: {match.group(0)}")

@@ -26,23 +26,36 @@ def test_failed_tests_and_models_are_named_with_rows_and_places(tmp_path: Path) 
     results = [
         {"unique_id": "model.ledgerlab.dim_clients", "status": "success", "failures": None, "message": "OK"},
         {"unique_id": rel, "status": "fail", "failures": 191, "message": "Got 191 results, configured to fail if != 0"},
-        {"unique_id": "model.ledgerlab.loan_features", "status": "error", "failures": None,
-         "message": "Runtime Error in model loan_features\n  Conversion Error: could not convert"},
+        {
+            "unique_id": "model.ledgerlab.loan_features",
+            "status": "error",
+            "failures": None,
+            "message": "Runtime Error in model loan_features\n  Conversion Error: could not convert",
+        },
     ]
     nodes = {
-        rel: {"attached_node": "model.ledgerlab.fct_transactions", "column_name": "account_id",
-              "test_metadata": {"name": "relationships"}, "original_file_path": "models_sql/marts/core/_core__models.yml"},
-        "model.ledgerlab.loan_features": {"name": "loan_features", "original_file_path": "models_sql/marts/features/loan_features.sql"},
+        rel: {
+            "attached_node": "model.ledgerlab.fct_transactions",
+            "column_name": "account_id",
+            "test_metadata": {"name": "relationships"},
+            "original_file_path": "models_sql/marts/core/_core__models.yml",
+        },
+        "model.ledgerlab.loan_features": {
+            "name": "loan_features",
+            "original_file_path": "models_sql/marts/features/loan_features.sql",
+        },
     }
     _write_target(tmp_path / "target", results, nodes)
     error = failure_from(["build", "--exclude-resource-type", "unit_test"], 1, ["noise\n"], _env(tmp_path), time.time())
     assert isinstance(error, DbtBuildFailed) and error.exit_code == errors.EXIT_DATA_FAILED
     lines = str(error).splitlines()
     assert lines[0] == "dbt build failed: 1 model(s) failed to build and 1 data test(s) failed"
-    assert lines[1] == ("  ERROR model loan_features: Conversion Error: could not convert "
-                        "(models_sql/marts/features/loan_features.sql)")
-    assert lines[2] == ("  FAIL test relationships on fct_transactions.account_id: 191 row(s) "
-                        "(models_sql/marts/core/_core__models.yml)")
+    assert lines[1] == (
+        "  ERROR model loan_features: Conversion Error: could not convert (models_sql/marts/features/loan_features.sql)"
+    )
+    assert lines[2] == (
+        "  FAIL test relationships on fct_transactions.account_id: 191 row(s) (models_sql/marts/core/_core__models.yml)"
+    )
     assert "marts.quarantine_rows" in lines[-1] and str(tmp_path / "logs" / "dbt.log") in lines[-1]
     assert len(lines) == 4
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ledgerlab.ingest import IngestError, ingest
 from ledgerlab.core.sources import tables_of
+from ledgerlab.ingest import IngestError, ingest
 
 
 def test_loads_every_row_with_lineage(tiny_raw: Path, isolated_home: Path) -> None:
@@ -47,10 +47,14 @@ def test_unparseable_lines_are_kept_with_their_line_numbers(tiny_raw: Path, isol
     [
         (lambda raw: (raw / "loan.asc").unlink(), "required file loan.asc is missing"),
         (lambda raw: (raw / "card.asc").write_text(""), "card.asc: file is empty"),
-        (lambda raw: (raw / "client.asc").write_text('"id";"birth"\n1;2\n'),
-         "client.asc: line 1 header lacks column(s) client_id, birth_number, district_id"),
-        (lambda raw: (raw / "loan.asc").unlink() or (raw / "loan.asc").mkdir(),
-         "loan.asc: is a folder where a file is expected (table loan)"),
+        (
+            lambda raw: (raw / "client.asc").write_text('"id";"birth"\n1;2\n'),
+            "client.asc: line 1 header lacks column(s) client_id, birth_number, district_id",
+        ),
+        (
+            lambda raw: (raw / "loan.asc").unlink() or (raw / "loan.asc").mkdir(),
+            "loan.asc: is a folder where a file is expected (table loan)",
+        ),
     ],
     ids=["missing", "empty", "wrong-header", "folder"],
 )
@@ -65,8 +69,9 @@ def test_bad_files_fail_with_one_line_naming_the_file(tiny_raw: Path, isolated_h
 
 def test_cli_prints_one_line_without_traceback(tiny_raw: Path, isolated_home: Path) -> None:
     (tiny_raw / "order.asc").unlink()
-    proc = subprocess.run([sys.executable, "-m", "ledgerlab", "ingest", "--raw", str(tiny_raw)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ledgerlab", "ingest", "--raw", str(tiny_raw)], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
@@ -82,8 +87,16 @@ def test_trans_file_name_is_configurable(tiny_raw: Path, isolated_home: Path) ->
 def test_real_berka_files_load_completely(real_berka_dir: Path, isolated_home: Path) -> None:
     rows = ingest(real_berka_dir).rows()
     berka = {t.table for t in tables_of("berka")}
-    assert {t: rows[t] for t in berka} == {"account": 4500, "client": 5369, "disp": 5369, "order": 6471,
-                                           "loan": 682, "card": 892, "district": 77, "trans": 49102}
+    assert {t: rows[t] for t in berka} == {
+        "account": 4500,
+        "client": 5369,
+        "disp": 5369,
+        "order": 6471,
+        "loan": 682,
+        "card": 892,
+        "district": 77,
+        "trans": 49102,
+    }
     assert all(n == 0 for t, n in rows.items() if t not in berka)  # other sources: not given, empty
 
 

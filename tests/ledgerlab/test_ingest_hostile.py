@@ -38,11 +38,12 @@ def assert_nothing_lost(home: Path, table: str, content: bytes) -> None:
     """Rows and rejected lines cover every data line of the file exactly once."""
     with _connect(home) as con:
         kept = [r[0] for r in con.execute(f'select _source_line from raw."{table}"').fetchall()]
-        rejected = [r[0] for r in con.execute(
-            "select line from raw._rejected_lines where source_table = ?", [table]).fetchall()]
+        rejected = [
+            r[0] for r in con.execute("select line from raw._rejected_lines where source_table = ?", [table]).fetchall()
+        ]
         manifest = con.execute(
-            "select data_lines, rows_loaded, rejected_lines from raw._ingest_manifest where table_name = ?",
-            [table]).fetchall()[0]
+            "select data_lines, rows_loaded, rejected_lines from raw._ingest_manifest where table_name = ?", [table]
+        ).fetchall()[0]
     expected = data_line_numbers(content)
     assert sorted(kept + rejected) == expected
     assert manifest == (len(expected), len(kept), len(rejected))
@@ -54,7 +55,9 @@ def test_columns_in_another_order_are_matched_by_name(tiny_raw: Path, isolated_h
     )
     ingest(tiny_raw)
     with _connect(isolated_home) as con:
-        row = con.execute("select loan_id, account_id, date, amount, duration, payments, status from raw.loan").fetchall()
+        row = con.execute(
+            "select loan_id, account_id, date, amount, duration, payments, status from raw.loan"
+        ).fetchall()
     assert row == [("1", "1", "930705", "96396", "12", "8033.00", "B")]
 
 
@@ -102,7 +105,8 @@ def test_legacy_encodings_are_detected_and_decoded(tiny_raw: Path, isolated_home
     with _connect(isolated_home) as con:
         assert con.execute("select a2 from raw.district").fetchall() == [(name,)]
         assert con.execute("select encoding from raw._ingest_manifest where table_name = 'district'").fetchall() == [
-            (encoding,)]
+            (encoding,)
+        ]
     assert any(f"read as {encoding}" in note for note in result.notes)
 
 
@@ -133,7 +137,8 @@ def test_compressed_files_are_read_by_their_bytes(tiny_raw: Path, isolated_home:
     assert result.rows()["trans"] == 5
     with _connect(isolated_home) as con:
         assert con.execute("select compression from raw._ingest_manifest where table_name = 'trans'").fetchall() == [
-            (codec,)]
+            (codec,)
+        ]
     assert_nothing_lost(isolated_home, "trans", content)
 
 
@@ -195,7 +200,7 @@ def _corrupt(content: bytes, rng: random.Random) -> bytes:
     header_end = content.index(b"\n") + 1
     if rng.random() < 0.5:
         position = rng.randrange(header_end, len(content))
-        return content[:position] + bytes([rng.randrange(256)]) + content[position + 1:]
+        return content[:position] + bytes([rng.randrange(256)]) + content[position + 1 :]
     lines = content[header_end:].split(b"\n")
     number = rng.randrange(len(lines) - 1)
     fields = lines[number].split(b";")

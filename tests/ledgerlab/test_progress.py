@@ -23,7 +23,8 @@ def test_dbt_progress_counts_finished_nodes_per_run(tmp_path: Path, monkeypatch)
     fake.chmod(0o755)
     monkeypatch.setattr(dbt, "dbt_executable", lambda: str(fake))
     seen: list[tuple[int, int]] = []
-    result = dbt.run_dbt(["build"], warehouse_path=tmp_path / "w.duckdb",
-                         on_progress=lambda done, total: seen.append((done, total)))
+    result = dbt.run_dbt(
+        ["build"], warehouse_path=tmp_path / "w.duckdb", on_progress=lambda done, total: seen.append((done, total))
+    )
     assert seen == [(1, 1), (1, 3), (2, 3), (3, 3)]
     assert result.summary_line() == "PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3"

@@ -12,8 +12,18 @@ from ledgerlab.core.sources import CatalogError, catalog, render_macros
 
 def test_every_source_is_declared_the_same_way() -> None:
     tables = {s.table: s for s in catalog()}
-    assert set(tables) == {"account", "client", "disp", "order", "loan", "card", "district", "trans",
-                           "digital_events", "taiwan_credit_card"}
+    assert set(tables) == {
+        "account",
+        "client",
+        "disp",
+        "order",
+        "loan",
+        "card",
+        "district",
+        "trans",
+        "digital_events",
+        "taiwan_credit_card",
+    }
     assert {s.source for s in tables.values()} == {"berka", "digital", "taiwan"}
     for raw in tables.values():  # Berka, digital events and Taiwan: all from a sources yml
         assert raw.declared_in is not None and raw.declared_in.name.endswith("__sources.yml")
@@ -47,7 +57,12 @@ def test_a_new_sources_file_is_picked_up(tmp_path: Path) -> None:
     )
     (raw,) = catalog(tmp_path)
     assert (raw.source, raw.table, raw.delimiter, raw.columns, raw.key) == (
-        "shop", "orders", "|", ("order_no", "total"), ("order_no",))
+        "shop",
+        "orders",
+        "|",
+        ("order_no", "total"),
+        ("order_no",),
+    )
     assert raw.matches("orders_2024.csv") and not raw.matches("orders.txt")
     assert "['orders', 'int_orders_checked']" in render_macros(tmp_path)
 

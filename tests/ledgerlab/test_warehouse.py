@@ -26,10 +26,12 @@ def test_a_memory_limit_that_is_not_a_size_is_a_user_error() -> None:
 
 def test_connections_carry_the_configured_limits(tmp_path: Path) -> None:
     with warehouse.connection(tmp_path / "w.duckdb") as con:
-        settings = dict(con.execute(
-            "select name, value from duckdb_settings() "
-            "where name in ('threads', 'max_temp_directory_size', 'temp_directory')"
-        ).fetchall())
+        settings = dict(
+            con.execute(
+                "select name, value from duckdb_settings() "
+                "where name in ('threads', 'max_temp_directory_size', 'temp_directory')"
+            ).fetchall()
+        )
     assert int(settings["threads"]) >= 1
     assert settings["max_temp_directory_size"] not in ("", None)
     assert settings["temp_directory"].endswith("duckdb_tmp")
@@ -86,9 +88,14 @@ def test_a_successful_step_is_published_and_leaves_nothing_behind(published: Pat
     assert sorted(p.name for p in published.parent.iterdir()) == ["test.duckdb", "test.duckdb.lock"]
 
 
-@pytest.mark.parametrize(("failure", "raised"), [
-    (UserError("bad file"), UserError), (KeyboardInterrupt(), Interrupted), (RuntimeError("a bug"), RuntimeError),
-])
+@pytest.mark.parametrize(
+    ("failure", "raised"),
+    [
+        (UserError("bad file"), UserError),
+        (KeyboardInterrupt(), Interrupted),
+        (RuntimeError("a bug"), RuntimeError),
+    ],
+)
 def test_a_failed_or_interrupted_step_changes_nothing(published: Path, failure: BaseException, raised: type) -> None:
     before = _sha256(published)
     with pytest.raises(raised), warehouse.publishing("test") as copy:
@@ -123,9 +130,17 @@ def test_a_reader_holding_the_file_neither_blocks_the_swap_nor_is_blocked(publis
         # shares one instance per path within a process while a connection is open) sees the new one
         assert reader.execute("select count(*) from marts.t").fetchall()[0][0] == 1000
         proc = subprocess.run(
-            [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
-             "print(con.execute('select count(*) from marts.t').fetchall()[0][0])", str(published)],
-            capture_output=True, text=True, check=True)
+            [
+                sys.executable,
+                "-c",
+                "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+                "print(con.execute('select count(*) from marts.t').fetchall()[0][0])",
+                str(published),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert proc.stdout.strip() == "1001"
     finally:
         reader.close()
@@ -139,8 +154,12 @@ def test_a_second_writer_is_told_who_is_busy_in_one_line(published: Path) -> Non
         assert message.startswith(f"warehouse busy: ledgerlab build (pid {os.getpid()}) since ")
         assert f"is writing {published}" in message and "\n" not in message
         # and from another process, through the CLI: exit 3, one line
-        proc = subprocess.run([sys.executable, "-m", "ledgerlab", "ingest", "--raw", str(published.parent)],
-                              capture_output=True, text=True, env=dict(os.environ))
+        proc = subprocess.run(
+            [sys.executable, "-m", "ledgerlab", "ingest", "--raw", str(published.parent)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+        )
         assert proc.returncode == 3, proc.stderr
         assert proc.stderr.strip().startswith("error: warehouse busy: ledgerlab build (pid ")
         assert "Traceback" not in proc.stderr and proc.stderr.strip().count("\n") == 0

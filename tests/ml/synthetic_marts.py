@@ -13,8 +13,14 @@ import duckdb
 import numpy as np
 import polars as pl
 
-AGE_BANDS = [(18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"),
-             (55, 64, "55-64"), (65, 200, "65+")]
+AGE_BANDS = [
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 64, "55-64"),
+    (65, 200, "65+"),
+]
 
 
 def age_band(age: np.ndarray) -> list[str]:
@@ -24,8 +30,9 @@ def age_band(age: np.ndarray) -> list[str]:
     return out
 
 
-def loan_features(n: int = 600, seed: int = 0, start: dt.date = dt.date(1994, 1, 1),
-                  income_factor: float = 1.0) -> pl.DataFrame:
+def loan_features(
+    n: int = 600, seed: int = 0, start: dt.date = dt.date(1994, 1, 1), income_factor: float = 1.0
+) -> pl.DataFrame:
     """A ``marts.loan_features``-shaped frame with ``true_pd`` (dropped before writing the mart).
 
     ``income_factor`` scales every owner's inflow (a population unlike the default one).
@@ -48,47 +55,49 @@ def loan_features(n: int = 600, seed: int = 0, start: dt.date = dt.date(1994, 1,
     def hist(values):
         return [float(v) if h else None for v, h in zip(values, has_history, strict=True)]
 
-    frame = pl.DataFrame({
-        "loan_id": np.arange(1, n + 1) * 7 + 1000,
-        "account_id": rng.integers(1, 5000, n),
-        "loan_date": loan_date,
-        "loan_amount": amount,
-        "loan_duration_months": duration,
-        "monthly_payment": payment,
-        "loan_status": np.where(is_default, "D", "C"),
-        "is_default": is_default,
-        "owner_client_key": [f"{i:064x}" for i in range(n)],
-        "owner_gender": rng.choice(["M", "F"], n),
-        "owner_age_at_loan": age,
-        "owner_age_band": age_band(age),
-        "district_id": rng.integers(1, 78, n),
-        "district_unemployment_rate": rng.uniform(0.5, 9.0, n),
-        "district_avg_salary": rng.integers(8000, 13000, n).astype(float),
-        "district_urban_ratio": rng.uniform(30, 100, n),
-        "statement_frequency": rng.choice(["monthly", "weekly", "after_transaction"], n, p=[0.85, 0.1, 0.05]),
-        "account_age_days": rng.integers(30, 2000, n),
-        "n_dispositions": rng.choice([1, 2], n),
-        "has_card": rng.random(n) < 0.2,
-        "history_months": np.where(has_history, rng.integers(1, 24, n), 0),
-        "n_transactions": np.where(has_history, rng.integers(5, 300, n), 0),
-        "mean_monthly_inflow": hist(inflow),
-        "std_monthly_inflow": hist(inflow * rng.uniform(0.05, 0.5, n)),
-        "mean_monthly_outflow": hist(inflow * rng.uniform(0.6, 1.1, n)),
-        "inflow_last_3m": hist(inflow * rng.uniform(2.0, 4.0, n)),
-        "mean_balance": hist(rng.normal(40_000, 15_000, n)),
-        "std_balance": hist(rng.uniform(1000, 20_000, n)),
-        "min_balance": hist(rng.normal(5_000, 8_000, n)),
-        "last_balance": hist(rng.normal(40_000, 15_000, n)),
-        "n_negative_balance": negative,
-        "n_penalty_interest": rng.poisson(0.2, n),
-        "days_since_last_transaction": hist(rng.integers(0, 60, n)),
-        "logins_last_90d": rng.poisson(5, n),
-        "logins_prev_90d": rng.poisson(5, n),
-        "digital_events_last_180d": rng.poisson(15, n),
-        "password_resets_last_180d": rng.poisson(0.3, n),
-        "days_since_last_login": [None if rng.random() < 0.2 else int(rng.integers(0, 90)) for _ in range(n)],
-        "true_pd": true_pd,
-    })
+    frame = pl.DataFrame(
+        {
+            "loan_id": np.arange(1, n + 1) * 7 + 1000,
+            "account_id": rng.integers(1, 5000, n),
+            "loan_date": loan_date,
+            "loan_amount": amount,
+            "loan_duration_months": duration,
+            "monthly_payment": payment,
+            "loan_status": np.where(is_default, "D", "C"),
+            "is_default": is_default,
+            "owner_client_key": [f"{i:064x}" for i in range(n)],
+            "owner_gender": rng.choice(["M", "F"], n),
+            "owner_age_at_loan": age,
+            "owner_age_band": age_band(age),
+            "district_id": rng.integers(1, 78, n),
+            "district_unemployment_rate": rng.uniform(0.5, 9.0, n),
+            "district_avg_salary": rng.integers(8000, 13000, n).astype(float),
+            "district_urban_ratio": rng.uniform(30, 100, n),
+            "statement_frequency": rng.choice(["monthly", "weekly", "after_transaction"], n, p=[0.85, 0.1, 0.05]),
+            "account_age_days": rng.integers(30, 2000, n),
+            "n_dispositions": rng.choice([1, 2], n),
+            "has_card": rng.random(n) < 0.2,
+            "history_months": np.where(has_history, rng.integers(1, 24, n), 0),
+            "n_transactions": np.where(has_history, rng.integers(5, 300, n), 0),
+            "mean_monthly_inflow": hist(inflow),
+            "std_monthly_inflow": hist(inflow * rng.uniform(0.05, 0.5, n)),
+            "mean_monthly_outflow": hist(inflow * rng.uniform(0.6, 1.1, n)),
+            "inflow_last_3m": hist(inflow * rng.uniform(2.0, 4.0, n)),
+            "mean_balance": hist(rng.normal(40_000, 15_000, n)),
+            "std_balance": hist(rng.uniform(1000, 20_000, n)),
+            "min_balance": hist(rng.normal(5_000, 8_000, n)),
+            "last_balance": hist(rng.normal(40_000, 15_000, n)),
+            "n_negative_balance": negative,
+            "n_penalty_interest": rng.poisson(0.2, n),
+            "days_since_last_transaction": hist(rng.integers(0, 60, n)),
+            "logins_last_90d": rng.poisson(5, n),
+            "logins_prev_90d": rng.poisson(5, n),
+            "digital_events_last_180d": rng.poisson(15, n),
+            "password_resets_last_180d": rng.poisson(0.3, n),
+            "days_since_last_login": [None if rng.random() < 0.2 else int(rng.integers(0, 90)) for _ in range(n)],
+            "true_pd": true_pd,
+        }
+    )
     # what the mart would hold without history: NULL inflow leaves the ratios NULL
     return frame.with_columns(pl.col("monthly_payment").cast(pl.Float64))
 
@@ -126,7 +135,9 @@ def card_default_features(n: int = 1500, seed: int = 0) -> pl.DataFrame:
 
 
 def write_warehouse(
-    warehouse_path: Path, marts: dict[str, pl.DataFrame], raw_dir: Path | None = None,
+    warehouse_path: Path,
+    marts: dict[str, pl.DataFrame],
+    raw_dir: Path | None = None,
     truths: dict[str, pl.DataFrame] | None = None,
 ) -> None:
     """Create a DuckDB file holding the given ``marts.*`` tables and, optionally, an ingest

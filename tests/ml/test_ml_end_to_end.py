@@ -16,10 +16,10 @@ from types import SimpleNamespace
 import duckdb
 import polars as pl
 import pytest
+import synthetic_marts
 import yaml
 
 import ml.tasks
-import synthetic_marts
 from ledgerlab.core.quality_gate import QualityGateError
 from ml.errors import FeatureError, ModelIntegrityError, TaskSkipped
 from ml.predict import predict_file
@@ -29,9 +29,25 @@ from ml.train import train_task
 # Trains several small models (about 30 s on an idle 2-core machine; more when it is busy).
 pytestmark = pytest.mark.slow
 
-REQUIRED_TOP_LEVEL = {"roc_auc", "pr_auc", "brier", "n_train", "n_test", "oracle_roc_auc", "roc_auc_ci",
-                      "gini", "ks", "log_loss", "calibration_slope", "calibration_intercept", "threshold",
-                      "confusion_matrix", "selected_model", "model_version", "candidates"}
+REQUIRED_TOP_LEVEL = {
+    "roc_auc",
+    "pr_auc",
+    "brier",
+    "n_train",
+    "n_test",
+    "oracle_roc_auc",
+    "roc_auc_ci",
+    "gini",
+    "ks",
+    "log_loss",
+    "calibration_slope",
+    "calibration_intercept",
+    "threshold",
+    "confusion_matrix",
+    "selected_model",
+    "model_version",
+    "candidates",
+}
 
 
 def fast_tasks_dir(target: Path) -> Path:
@@ -58,8 +74,12 @@ def _env(mp: pytest.MonkeyPatch, home: Path, tasks_dir: Path) -> Path:
 
 def _make_warehouse(home: Path, frame: pl.DataFrame) -> Path:
     warehouse = home / "wh.duckdb"
-    synthetic_marts.write_warehouse(warehouse, {"loan_features": frame}, raw_dir=home / "raw",
-                                    truths={"loans.parquet": synthetic_marts.loan_truth(frame)})
+    synthetic_marts.write_warehouse(
+        warehouse,
+        {"loan_features": frame},
+        raw_dir=home / "raw",
+        truths={"loans.parquet": synthetic_marts.loan_truth(frame)},
+    )
     return warehouse
 
 
@@ -74,8 +94,16 @@ def trained(tmp_path_factory):
         _make_warehouse(home, frame)
         result = train_task("loan_default")
         scored = score_task("loan_default")
-        yield SimpleNamespace(root=root, home=home, warehouse=warehouse, tasks_dir=tasks_dir, frame=frame,
-                              result=result, scored=scored, mp=mp)
+        yield SimpleNamespace(
+            root=root,
+            home=home,
+            warehouse=warehouse,
+            tasks_dir=tasks_dir,
+            frame=frame,
+            result=result,
+            scored=scored,
+            mp=mp,
+        )
 
 
 def test_metrics_json_has_the_contract_keys(trained):
@@ -108,8 +136,7 @@ def test_model_folder_latest_pointer_and_inventory(trained):
     assert meta["git_commit"] and meta["library_versions"]["scikit-learn"]
     assert meta["quality_gate"]["allow_failed_quality"] is False
     inventory = json.loads((models / "inventory.json").read_text())
-    assert any(e["version"] == latest["version"] and e["sha256"] == latest["model_sha256"]
-               for e in inventory["models"])
+    assert any(e["version"] == latest["version"] and e["sha256"] == latest["model_sha256"] for e in inventory["models"])
 
 
 def test_model_card_is_self_contained(trained):
@@ -147,7 +174,9 @@ def test_out_of_time_is_reported_beside_cross_validation(trained):
     assert metrics["deployed_model"]["scoring_population"]["population"] == "out_of_time"
     # metrics.json is the same in the model folder and in reports/
     folder = trained.home / "models/loan_default" / metrics["model_version"]
-    assert (folder / "metrics.json").read_bytes() == (trained.home / "reports/models/loan_default/metrics.json").read_bytes()
+    assert (folder / "metrics.json").read_bytes() == (
+        trained.home / "reports/models/loan_default/metrics.json"
+    ).read_bytes()
     card = (trained.home / "reports/models/loan_default/model_card.html").read_text()
     assert "Out-of-time validation" in card and f"{oot['roc_auc']:.3f}" in card
 
@@ -160,8 +189,16 @@ def test_scores_table_holds_the_later_cohort_with_reasons(trained):
         con.close()
     later = _later_cohort(trained)
     assert scores.height == later.height
-    assert scores.columns == ["loan_id", "score", "decile", "reason_1", "reason_2", "reason_3",
-                              "model_version", "scored_at"]
+    assert scores.columns == [
+        "loan_id",
+        "score",
+        "decile",
+        "reason_1",
+        "reason_2",
+        "reason_3",
+        "model_version",
+        "scored_at",
+    ]
     assert sorted(scores["loan_id"].to_list()) == sorted(later["loan_id"].to_list())
     assert scores["decile"].min() >= 1 and scores["decile"].max() <= 10
     top = scores.sort("score", descending=True).head(20)
@@ -243,8 +280,7 @@ def test_same_seed_same_metrics(trained, tmp_path, monkeypatch):
     monkeypatch.setenv("LEDGERLAB_WAREHOUSE", str(home / "wh.duckdb"))
     again = train_task("loan_default").metrics
     first = trained.result.metrics
-    for key in ("roc_auc", "roc_auc_ci", "brier", "threshold", "calibration_slope", "selected_model",
-                "oracle_roc_auc"):
+    for key in ("roc_auc", "roc_auc_ci", "brier", "threshold", "calibration_slope", "selected_model", "oracle_roc_auc"):
         assert again[key] == first[key], key
     for name, candidate in first["candidates"].items():
         assert again["candidates"][name]["roc_auc"] == candidate["roc_auc"]
@@ -267,10 +303,14 @@ def test_quality_gate_blocks_training_unless_allowed(trained, tmp_path, monkeypa
     warehouse = _make_warehouse(home, synthetic_marts.loan_features(200, seed=5))
     con = duckdb.connect(str(warehouse))
     con.execute("create schema quality")
-    con.execute("create table quality.validation_runs as select 'run1' as run_id, now() as run_at, "
-                "'fp' as data_fingerprint, null::varchar as report_path")
-    con.execute("create table quality.validation_results as select 'run1' as run_id, 'marts' as suite, "
-                "'loan_key_unique' as expectation_id, false as success, 'blocking' as severity")
+    con.execute(
+        "create table quality.validation_runs as select 'run1' as run_id, now() as run_at, "
+        "'fp' as data_fingerprint, null::varchar as report_path"
+    )
+    con.execute(
+        "create table quality.validation_results as select 'run1' as run_id, 'marts' as suite, "
+        "'loan_key_unique' as expectation_id, false as success, 'blocking' as severity"
+    )
     con.close()
     monkeypatch.setenv("LEDGERLAB_HOME", str(home))
     monkeypatch.setenv("LEDGERLAB_WAREHOUSE", str(warehouse))

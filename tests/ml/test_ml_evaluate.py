@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from ml import drift
+from ml import drift, fairness
 from ml import evaluate as E
-from ml import fairness
 
 # 2 positives, 3 negatives. Pairs (pos, neg) ranked correctly:
 # pos 0.9 beats all 3 negatives; pos 0.4 beats 0.1 and 0.3 and ties 0.4 (half) -> 5.5 / 6

@@ -33,8 +33,7 @@ def test_payment_cover():
 
 
 def test_inflow_stability_cv_and_net_flow():
-    df = pl.DataFrame({"mean_monthly_inflow": [1000.0], "std_monthly_inflow": [250.0],
-                       "mean_monthly_outflow": [800.0]})
+    df = pl.DataFrame({"mean_monthly_inflow": [1000.0], "std_monthly_inflow": [250.0], "mean_monthly_outflow": [800.0]})
     out = F.inflow_stability(df)
     assert out["inflow_cv"].to_list() == [0.25]
     assert out["net_flow_ratio"].to_list() == [pytest.approx(0.2)]
@@ -46,8 +45,9 @@ def test_inflow_trend():
 
 
 def test_balance_volatility():
-    df = pl.DataFrame({"std_balance": [500.0], "mean_monthly_inflow": [1000.0], "n_negative_balance": [3],
-                       "n_transactions": [30]})
+    df = pl.DataFrame(
+        {"std_balance": [500.0], "mean_monthly_inflow": [1000.0], "n_negative_balance": [3], "n_transactions": [30]}
+    )
     out = F.balance_volatility(df)
     assert out["balance_volatility"].to_list() == [0.5]
     assert out["negative_balance_rate"].to_list() == [pytest.approx(0.1)]
@@ -61,8 +61,14 @@ def test_history_recency_marks_rows_without_history():
 
 
 def test_digital_engagement():
-    df = pl.DataFrame({"logins_last_90d": [9, 0], "logins_prev_90d": [4, None],
-                       "digital_events_last_180d": [20, 0], "password_resets_last_180d": [2, 0]})
+    df = pl.DataFrame(
+        {
+            "logins_last_90d": [9, 0],
+            "logins_prev_90d": [4, None],
+            "digital_events_last_180d": [20, 0],
+            "password_resets_last_180d": [2, 0],
+        }
+    )
     out = F.digital_engagement(df)
     assert out["login_trend"].to_list() == [2.0, 1.0]
     assert out["is_digitally_active"].to_list() == [True, False]
@@ -177,15 +183,26 @@ def test_to_matrix_refuses_missing_and_non_numeric_columns():
 
 
 def test_card_repay_codes_are_states():
-    out = F.card_repay_codes(_taiwan_row(repay_status_m1=-2, repay_status_m2=0, repay_status_m3=2,
-                                         repay_status_m4=7))
+    out = F.card_repay_codes(_taiwan_row(repay_status_m1=-2, repay_status_m2=0, repay_status_m3=2, repay_status_m4=7))
     assert [out[f"repay_code_m{i}"].item() for i in range(1, 7)] == [
-        "no_consumption", "revolving", "delay_2", "delay_3plus", "paid_duly", "paid_duly"]
+        "no_consumption",
+        "revolving",
+        "delay_2",
+        "delay_3plus",
+        "paid_duly",
+        "paid_duly",
+    ]
 
 
 def test_income_and_balance_shape():
-    df = pl.DataFrame({"mean_monthly_inflow": [math.e ** 2, None], "mean_balance": [-200.0, 0.0],
-                       "std_balance": [100.0, 50.0], "n_negative_balance": [0, None]})
+    df = pl.DataFrame(
+        {
+            "mean_monthly_inflow": [math.e**2, None],
+            "mean_balance": [-200.0, 0.0],
+            "std_balance": [100.0, 50.0],
+            "n_negative_balance": [0, None],
+        }
+    )
     out = F.income_and_balance_shape(df)
     assert out["log_mean_inflow"].to_list() == [pytest.approx(2.0), None]
     assert out["balance_cv"].to_list() == [0.5, 10.0]  # |mean| floored at 1, capped at 10

@@ -17,8 +17,16 @@ R = dt.date(1998, 1, 1)
 
 
 def _task(tmp_path, **extra):
-    spec = {"name": "t", "mart": "marts.m", "key": "id", "target": "y", "date_column": extra.pop("date_column", None),
-            "features": {"numeric": ["f"]}, "candidates": {"dummy": {"estimator": "dummy"}}, **extra}
+    spec = {
+        "name": "t",
+        "mart": "marts.m",
+        "key": "id",
+        "target": "y",
+        "date_column": extra.pop("date_column", None),
+        "features": {"numeric": ["f"]},
+        "candidates": {"dummy": {"estimator": "dummy"}},
+        **extra,
+    }
     (tmp_path / "t.yaml").write_text(yaml.safe_dump(spec))
     return load_task("t", tmp_path)
 
@@ -26,17 +34,22 @@ def _task(tmp_path, **extra):
 def snapshots() -> pl.DataFrame:
     """Three snapshots of ids 1..4: R-12m and R labelled, R+12m unlabelled (id 4 only at R+12m)."""
     rows = []
-    for date, ids, labelled in ((dt.date(1997, 1, 1), [1, 2, 3], True), (R, [1, 2, 3], True),
-                                (dt.date(1999, 1, 1), [1, 2, 3, 4], False)):
-        rows += [{"id": i, "reference_date": date, "y": (i % 2 == 0) if labelled else None, "f": float(i)}
-                 for i in ids]
+    for date, ids, labelled in (
+        (dt.date(1997, 1, 1), [1, 2, 3], True),
+        (R, [1, 2, 3], True),
+        (dt.date(1999, 1, 1), [1, 2, 3, 4], False),
+    ):
+        rows += [{"id": i, "reference_date": date, "y": (i % 2 == 0) if labelled else None, "f": float(i)} for i in ids]
     return pl.DataFrame(rows).sample(fraction=1.0, shuffle=True, seed=1)
 
 
 def test_snapshots_split_into_development_out_of_time_and_scoring(tmp_path):
-    task = _task(tmp_path, snapshot_column="reference_date",
-                 out_of_time={"column": "reference_date", "cutoff": "latest"},
-                 scoring={"population": "unlabelled"})
+    task = _task(
+        tmp_path,
+        snapshot_column="reference_date",
+        out_of_time={"column": "reference_date", "cutoff": "latest"},
+        scoring={"population": "unlabelled"},
+    )
     mart = snapshots()
     rows = population.labelled(task, mart)
     assert rows.height == 6 and rows["reference_date"].is_sorted()
@@ -76,13 +89,16 @@ def test_a_fixed_cutoff_date_and_the_all_population(tmp_path):
     assert population.out_of_time_cut(_task(tmp_path), rows) is None  # no out_of_time block
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"scoring": {"population": "everyone"}}, "scoring.population 'everyone'"),
-    ({"scoring": {"population": "out_of_time"}}, "needs an out_of_time block"),
-    ({"out_of_time": {"fraction": 0.2}}, "required key 'column'"),
-    ({"out_of_time": {"column": "d", "fraction": 1.5}}, "not between 0 and 1"),
-    ({"out_of_time": {"column": "d", "cut": "1998-01-01"}}, "unknown key"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"scoring": {"population": "everyone"}}, "scoring.population 'everyone'"),
+        ({"scoring": {"population": "out_of_time"}}, "needs an out_of_time block"),
+        ({"out_of_time": {"fraction": 0.2}}, "required key 'column'"),
+        ({"out_of_time": {"column": "d", "fraction": 1.5}}, "not between 0 and 1"),
+        ({"out_of_time": {"column": "d", "cut": "1998-01-01"}}, "unknown key"),
+    ],
+)
 def test_task_yaml_rejects_a_bad_out_of_time_or_scoring_block(tmp_path, extra, message):
     with pytest.raises(TaskConfigError, match=message):
         _task(tmp_path, **extra)

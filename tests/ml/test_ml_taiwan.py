@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 import synthetic_marts
+
 from ml.train import train_task
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
@@ -30,15 +30,31 @@ def card_default_features_from_csv(path: Path) -> pl.DataFrame:
         (pl.col("Y") == 1).alias("is_default"),
         pl.col("X1").alias("credit_limit"),
         pl.when(pl.col("X2") == 1).then(pl.lit("M")).otherwise(pl.lit("F")).alias("sex"),
-        pl.col("X3").cast(pl.Int64).replace_strict(EDUCATION, default="other", return_dtype=pl.String).alias("education"),
+        pl.col("X3")
+        .cast(pl.Int64)
+        .replace_strict(EDUCATION, default="other", return_dtype=pl.String)
+        .alias("education"),
         pl.col("X3").cast(pl.Int64).is_in([0, 5, 6]).alias("education_is_undocumented"),
-        pl.col("X4").cast(pl.Int64).replace_strict(MARITAL, default="other", return_dtype=pl.String).alias("marital_status"),
+        pl.col("X4")
+        .cast(pl.Int64)
+        .replace_strict(MARITAL, default="other", return_dtype=pl.String)
+        .alias("marital_status"),
         (pl.col("X4") == 0).alias("marital_is_undocumented"),
         age.alias("age"),
-        pl.when(age < 18).then(pl.lit("<18")).when(age <= 24).then(pl.lit("18-24"))
-        .when(age <= 34).then(pl.lit("25-34")).when(age <= 44).then(pl.lit("35-44"))
-        .when(age <= 54).then(pl.lit("45-54")).when(age <= 64).then(pl.lit("55-64"))
-        .otherwise(pl.lit("65+")).alias("age_band"),
+        pl.when(age < 18)
+        .then(pl.lit("<18"))
+        .when(age <= 24)
+        .then(pl.lit("18-24"))
+        .when(age <= 34)
+        .then(pl.lit("25-34"))
+        .when(age <= 44)
+        .then(pl.lit("35-44"))
+        .when(age <= 54)
+        .then(pl.lit("45-54"))
+        .when(age <= 64)
+        .then(pl.lit("55-64"))
+        .otherwise(pl.lit("65+"))
+        .alias("age_band"),
         *[pl.col(f"X{5 + i}").cast(pl.Int64).alias(f"repay_status_m{i}") for i in range(1, 7)],
         *[pl.col(f"X{11 + i}").alias(f"bill_amount_m{i}") for i in range(1, 7)],
         *[pl.col(f"X{17 + i}").alias(f"paid_amount_m{i}") for i in range(1, 7)],

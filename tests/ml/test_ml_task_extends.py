@@ -43,8 +43,10 @@ def test_lists_are_replaced_not_appended(tasks_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     ("files", "message"),
-    [({"a.yaml": "extends: b\n", "b.yaml": "extends: a\n"}, "goes round in a circle"),
-     ({"a.yaml": "extends: nowhere\n"}, "extends unknown task 'nowhere'")],
+    [
+        ({"a.yaml": "extends: b\n", "b.yaml": "extends: a\n"}, "goes round in a circle"),
+        ({"a.yaml": "extends: nowhere\n"}, "extends unknown task 'nowhere'"),
+    ],
 )
 def test_bad_extends_is_one_clear_error(tmp_path: Path, files: dict[str, str], message: str) -> None:
     for name, text in files.items():

@@ -23,20 +23,37 @@ pytestmark = pytest.mark.slow  # about 10 s per test on an idle 2-core machine
 # Sampling noise of the procedure on these 3,000 rows: different fold assignments move the
 # ROC AUC by < 0.0015 and the Brier score by < 0.0002 (measured over permutations); the
 # tolerances leave room, and an unshuffled cv=3 exceeds them (test below).
-TOLERANCE = {"roc_auc": 0.003, "pr_auc": 0.005, "brier": 0.0005, "roc_auc_calibrated": 0.003,
-             "brier_calibrated": 0.0005}
+TOLERANCE = {
+    "roc_auc": 0.003,
+    "pr_auc": 0.005,
+    "brier": 0.0005,
+    "roc_auc_calibrated": 0.003,
+    "brier_calibrated": 0.0005,
+}
 
 
 @pytest.fixture(scope="module")
 def drifting_task(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tasks")
-    spec = {"name": "drifting", "mart": "marts.drifting", "key": "id", "target": "y", "date_column": "day",
-            "features": {"numeric": ["f1", "f2", "f3"]},
-            "split": {"strategy": "repeated_cv", "cv_folds": 5, "cv_repeats": 1},
-            "search": {"method": "random", "n_iter": 2, "inner_folds": 3},
-            "bootstrap_reps": 20,
-            "candidates": {"logistic": {"estimator": "logistic", "complexity": 1, "params": {"max_iter": 500},
-                                        "search": {"C": {"loguniform": [0.01, 10.0]}}}}}
+    spec = {
+        "name": "drifting",
+        "mart": "marts.drifting",
+        "key": "id",
+        "target": "y",
+        "date_column": "day",
+        "features": {"numeric": ["f1", "f2", "f3"]},
+        "split": {"strategy": "repeated_cv", "cv_folds": 5, "cv_repeats": 1},
+        "search": {"method": "random", "n_iter": 2, "inner_folds": 3},
+        "bootstrap_reps": 20,
+        "candidates": {
+            "logistic": {
+                "estimator": "logistic",
+                "complexity": 1,
+                "params": {"max_iter": 500},
+                "search": {"C": {"loguniform": [0.01, 10.0]}},
+            }
+        },
+    }
     (folder / "drifting.yaml").write_text(yaml.safe_dump(spec))
     return load_task("drifting", folder)
 
@@ -56,9 +73,13 @@ def reported(task, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         plan = train.plan_evaluation(task, pl.DataFrame({"y": y}), y)
         result = train.search_candidates(task, x, y, plan)["logistic"]
         calibration = train.check_calibration(task, task.candidates[0], result, x, y, plan)
-    return {"roc_auc": result.report["roc_auc"], "pr_auc": result.report["pr_auc"],
-            "brier": result.report["brier"], "roc_auc_calibrated": calibration.summary["roc_auc_calibrated"],
-            "brier_calibrated": calibration.summary["brier_calibrated"]}
+    return {
+        "roc_auc": result.report["roc_auc"],
+        "pr_auc": result.report["pr_auc"],
+        "brier": result.report["brier"],
+        "roc_auc_calibrated": calibration.summary["roc_auc_calibrated"],
+        "brier_calibrated": calibration.summary["brier_calibrated"],
+    }
 
 
 def shift_from_shuffling(task) -> dict[str, float]:
@@ -84,8 +105,7 @@ def test_the_check_catches_unshuffled_calibration_folds(drifting_task, monkeypat
     from sklearn.calibration import CalibratedClassifierCV
 
     def unshuffled(task, candidate, params, method, x, y, seed, *, time_ordered):
-        base = ml.models.build_pipeline(task, candidate).set_params(
-            **{f"model__{k}": v for k, v in params.items()})
+        base = ml.models.build_pipeline(task, candidate).set_params(**{f"model__{k}": v for k, v in params.items()})
         return CalibratedClassifierCV(base, method=method, cv=3).fit(x, y)
 
     monkeypatch.setenv("LEDGERLAB_ML_JOBS", "1")

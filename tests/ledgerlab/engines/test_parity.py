@@ -11,14 +11,16 @@ from ledgerlab.engines import parity
 
 
 def _table() -> pl.DataFrame:
-    return pl.DataFrame({
-        "id": [1, 2, 3],
-        "amount": [Decimal("10.10"), Decimal("20.20"), None],
-        "score": [0.1 + 0.2, 1 / 3, 2.0],
-        "day": [dt.date(1995, 1, 1), dt.date(1995, 2, 1), None],
-        "raw_record": ['{"raw_line":"{\\"a\\": 1.50, \\"client_id\\": \\"k\\"}"}', None, '{"x":null}'],
-        "_loaded_at": [dt.datetime(2026, 1, 1)] * 3,
-    })
+    return pl.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "amount": [Decimal("10.10"), Decimal("20.20"), None],
+            "score": [0.1 + 0.2, 1 / 3, 2.0],
+            "day": [dt.date(1995, 1, 1), dt.date(1995, 2, 1), None],
+            "raw_record": ['{"raw_line":"{\\"a\\": 1.50, \\"client_id\\": \\"k\\"}"}', None, '{"x":null}'],
+            "_loaded_at": [dt.datetime(2026, 1, 1)] * 3,
+        }
+    )
 
 
 def test_equal_tables_in_another_order_and_column_order_are_equal() -> None:
@@ -32,7 +34,8 @@ def test_equal_tables_in_another_order_and_column_order_are_equal() -> None:
             # the same JSON value, serialised differently (key order, spaces, 1.5 vs 1.50)
             pl.when(pl.col("id") == 1)
             .then(pl.lit('{"raw_line":"{\\"client_id\\":\\"k\\",\\"a\\":1.5}"}'))
-            .otherwise(pl.col("raw_record")).alias("raw_record"),
+            .otherwise(pl.col("raw_record"))
+            .alias("raw_record"),
         )
         .select(sorted(left.columns, reverse=True))
     )

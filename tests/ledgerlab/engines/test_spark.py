@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from ledgerlab.core import config
-from ledgerlab.engines import parity
 from ledgerlab.core import spark as spark_engine
+from ledgerlab.engines import parity
 
 PARITY_ACCOUNTS = 300
 PARITY_SEED = 7
@@ -118,9 +118,11 @@ def test_spark_ingest_keeps_lines_lineage_and_rejects(spark, tmp_path: Path) -> 
     for source in BERKA_SOURCES:
         header = ";".join(f'"{c}"' for c in headers[source.table])
         rows = {
-            "trans": ['1;1;930101;"PRIJEM";"VKLAD";700.00;700.00;"";;',
-                      '2;1;930101;"PRIJEM"',  # line 3: too few columns
-                      '3;1;930102;"VYDAJ";"VYBER";100.00;600.00;"SIPO";;'],
+            "trans": [
+                '1;1;930101;"PRIJEM";"VKLAD";700.00;700.00;"";;',
+                '2;1;930101;"PRIJEM"',  # line 3: too few columns
+                '3;1;930102;"VYDAJ";"VYBER";100.00;600.00;"SIPO";;',
+            ],
         }.get(source.table, [";".join("1" for _ in headers[source.table])])
         _write(raw / source.files[0], [header, *rows])
     result = spark_ingest.ingest(raw, spark=spark)
@@ -130,17 +132,19 @@ def test_spark_ingest_keeps_lines_lineage_and_rejects(spark, tmp_path: Path) -> 
     assert [tuple(r) for r in got] == [("1", "", None, "trans.asc", 2), ("3", "SIPO", None, "trans.asc", 4)]
     rejected = spark.sql("select source_table, line, raw_line from raw._rejected_lines").collect()
     assert [tuple(r) for r in rejected] == [("trans", 3, '2;1;930101;"PRIJEM"')]
-    manifest = {r["table_name"]: (r["rows_loaded"], r["rejected_lines"], r["present"])
-                for r in spark.table("raw._ingest_manifest").collect()}
+    manifest = {
+        r["table_name"]: (r["rows_loaded"], r["rejected_lines"], r["present"])
+        for r in spark.table("raw._ingest_manifest").collect()
+    }
     assert manifest["trans"] == (2, 1, True)
     assert manifest["digital_events"] == (0, 0, False)
 
 
 @pytest.mark.spark
 def test_spark_ingest_names_a_bad_header(spark, tmp_path: Path) -> None:
-    from ledgerlab.ingest import spark as spark_ingest
-    from ledgerlab.ingest import IngestError
     from ledgerlab.core.sources import catalog
+    from ledgerlab.ingest import IngestError
+    from ledgerlab.ingest import spark as spark_ingest
 
     BERKA_SOURCES = [s for s in catalog() if s.source == "berka"]
 
@@ -171,12 +175,19 @@ def duckdb_build(parity_bank: Path, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("parity_duckdb")
     warehouse = root / "ledgerlab.duckdb"
     ingest(parity_bank, warehouse_path=warehouse)
-    env = dict(os.environ, LEDGERLAB_WAREHOUSE=str(warehouse), DBT_TARGET_PATH=str(root / "target"),
-               DBT_LOG_PATH=str(root / "logs"), DBT_PROFILES_DIR=str(config.REPO_ROOT),
-               DBT_PROJECT_DIR=str(config.REPO_ROOT), DO_NOT_TRACK="1")
+    env = dict(
+        os.environ,
+        LEDGERLAB_WAREHOUSE=str(warehouse),
+        DBT_TARGET_PATH=str(root / "target"),
+        DBT_LOG_PATH=str(root / "logs"),
+        DBT_PROFILES_DIR=str(config.REPO_ROOT),
+        DBT_PROJECT_DIR=str(config.REPO_ROOT),
+        DO_NOT_TRACK="1",
+    )
     dbt = str(Path(sys.executable).parent / "dbt")
-    process = subprocess.run([dbt, "--no-use-colors", "build"], cwd=config.REPO_ROOT, env=env,
-                             capture_output=True, text=True)
+    process = subprocess.run(
+        [dbt, "--no-use-colors", "build"], cwd=config.REPO_ROOT, env=env, capture_output=True, text=True
+    )
     assert process.returncode == 0, process.stdout[-6000:]
     return warehouse
 
@@ -194,10 +205,16 @@ def spark_build(spark, parity_bank: Path, tmp_path_factory) -> Path:
 
     spark.stop()
     root = tmp_path_factory.mktemp("parity_spark")
-    env = dict(os.environ, LEDGERLAB_SPARK_DIR=str(root), DBT_LOG_PATH=str(root / "logs"),
-               DBT_TARGET_PATH=str(root / "target"))
-    process = subprocess.run([sys.executable, "-m", "ledgerlab.ingest.spark_build", str(parity_bank)],
-                             cwd=config.REPO_ROOT, env=env, capture_output=True, text=True)
+    env = dict(
+        os.environ, LEDGERLAB_SPARK_DIR=str(root), DBT_LOG_PATH=str(root / "logs"), DBT_TARGET_PATH=str(root / "target")
+    )
+    process = subprocess.run(
+        [sys.executable, "-m", "ledgerlab.ingest.spark_build", str(parity_bank)],
+        cwd=config.REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert process.returncode == 0, process.stdout[-6000:] + process.stderr[-3000:]
     return root / "warehouse"
 
@@ -209,17 +226,20 @@ def _spark_table(warehouse: Path, database: str, table: str, like: pl.DataFrame 
     if like is not None:  # partition values come back as text or inferred types
         frame = frame.with_columns(
             pl.col(c).cast(pl.Utf8).str.to_date() if like.schema[c] == pl.Date else pl.col(c).cast(like.schema[c])
-            for c in frame.columns if c in like.columns and frame.schema[c] != like.schema[c]
-            and frame.schema[c] in (pl.Utf8, pl.Date)
+            for c in frame.columns
+            if c in like.columns and frame.schema[c] != like.schema[c] and frame.schema[c] in (pl.Utf8, pl.Date)
         )
     return frame
 
 
 def _duckdb_tables(warehouse: Path) -> dict[str, pl.DataFrame]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         tables = {}
         for name in names:
             arrow = con.sql(f"select * from marts.{name}").arrow()
@@ -248,15 +268,19 @@ def test_pseudonyms_are_equal_on_both_engines(duckdb_build, spark_build) -> None
     import hashlib
     import hmac
 
-    query = ("select s._source_line, s.client_key, trim(r.client_id) from staging.stg_berka__clients as s "
-             "join raw.client as r on r._source_line = s._source_line where s.client_key is not null")
+    query = (
+        "select s._source_line, s.client_key, trim(r.client_id) from staging.stg_berka__clients as s "
+        "join raw.client as r on r._source_line = s._source_line where s.client_key is not null"
+    )
     with duckdb.connect(str(duckdb_build), read_only=True) as con:
         duck = {line: (key, raw_id) for line, key, raw_id in con.execute(query).fetchall()}
     staged = _spark_table(spark_build, "staging", "stg_berka__clients")
     raw = _spark_table(spark_build, "raw", "client")
     joined = staged.filter(pl.col("client_key").is_not_null()).join(raw, on="_source_line")
-    ours = {line: (key, raw_id.strip()) for line, key, raw_id in
-            joined.select("_source_line", "client_key", "client_id").iter_rows()}
+    ours = {
+        line: (key, raw_id.strip())
+        for line, key, raw_id in joined.select("_source_line", "client_key", "client_id").iter_rows()
+    }
     assert len(duck) > 300 and duck == ours
     key = config.pseudonym_key()[0].encode()
     for client_key, raw_id in list(duck.values())[:20]:

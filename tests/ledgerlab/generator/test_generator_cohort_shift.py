@@ -23,10 +23,13 @@ def cohort_psi(out) -> dict[str, float]:
     """PSI of mean monthly inflow and mean balance per account: later cohort vs earlier."""
     accounts = pl.read_parquet(out / "account.parquet")
     trans = pl.read_parquet(out / "trans.parquet")
-    inflow = (trans.filter(pl.col("type") == "PRIJEM")
-              .group_by("account_id", pl.col("date").dt.truncate("1mo").alias("month"))
-              .agg(pl.col("amount").sum())
-              .group_by("account_id").agg(pl.col("amount").mean().alias("inflow")))
+    inflow = (
+        trans.filter(pl.col("type") == "PRIJEM")
+        .group_by("account_id", pl.col("date").dt.truncate("1mo").alias("month"))
+        .agg(pl.col("amount").sum())
+        .group_by("account_id")
+        .agg(pl.col("amount").mean().alias("inflow"))
+    )
     balance = trans.group_by("account_id").agg(pl.col("balance").mean().alias("balance"))
     rows = accounts.join(inflow, on="account_id", how="left").join(balance, on="account_id", how="left")
     later = pl.col("date") >= dt.date.fromisoformat(SHIFT_DATE)
@@ -68,5 +71,7 @@ def test_a_zero_shift_leaves_the_bank_unchanged(tmp_path):
     generate(tmp_path / "zero", accounts=300, seed=3, workers=1, cohort_shift=CohortShift(SHIFT_DATE, wealth=0.0))
     for path in sorted((tmp_path / "default").glob("*.asc")):
         assert path.read_bytes() == (tmp_path / "zero" / path.name).read_bytes(), path.name
-    assert np.array_equal(pl.read_parquet(tmp_path / "default/_truth/loans.parquet")["true_pd"].to_numpy(),
-                          pl.read_parquet(tmp_path / "zero/_truth/loans.parquet")["true_pd"].to_numpy())
+    assert np.array_equal(
+        pl.read_parquet(tmp_path / "default/_truth/loans.parquet")["true_pd"].to_numpy(),
+        pl.read_parquet(tmp_path / "zero/_truth/loans.parquet")["true_pd"].to_numpy(),
+    )

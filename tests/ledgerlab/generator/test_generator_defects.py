@@ -17,7 +17,18 @@ HEADERS = {
     "order.asc": ("order_id", "account_id", "bank_to", "account_to", "amount", "k_symbol"),
     "loan.asc": ("loan_id", "account_id", "date", "amount", "duration", "payments", "status"),
     "card.asc": ("card_id", "disp_id", "type", "issued"),
-    "trans.asc": ("trans_id", "account_id", "date", "type", "operation", "amount", "balance", "k_symbol", "bank", "account"),
+    "trans.asc": (
+        "trans_id",
+        "account_id",
+        "date",
+        "type",
+        "operation",
+        "amount",
+        "balance",
+        "k_symbol",
+        "bank",
+        "account",
+    ),
 }
 PARENT = {"account_id": "account.asc", "client_id": "client.asc", "disp_id": "disp.asc", "district_id": "district.asc"}
 
@@ -46,7 +57,9 @@ def test_truth_columns_and_kinds(dirty_run):
     assert d.columns == ["file", "table", "line", "kind", "column", "action"]
     assert set(d["kind"]) <= set(DEFECT_KINDS)
     assert set(d["action"]) <= {"rejected", "repaired"}
-    assert d.filter(pl.col("kind").is_in(["comma_decimal", "untrimmed_code", "wrong_case_code"]))["action"].unique().to_list() == ["repaired"]
+    assert d.filter(pl.col("kind").is_in(["comma_decimal", "untrimmed_code", "wrong_case_code"]))[
+        "action"
+    ].unique().to_list() == ["repaired"]
     assert (d["line"] >= 1).all()
     assert d.height == summary.n_defects > 0
     assert d.select("file", "line", "kind").is_unique().all()
@@ -140,7 +153,9 @@ def test_dirty_minus_rejected_and_repaired_equals_clean(dirty_run, clean_run, li
     repaired_events = set(
         d.filter((pl.col("file") == "digital_events.jsonl") & (pl.col("action") == "repaired"))["line"].to_list()
     )
-    kept = [(i + 1, line) for i, line in enumerate(dirty_events) if i + 1 not in rejected_events or i + 1 in repaired_events]
+    kept = [
+        (i + 1, line) for i, line in enumerate(dirty_events) if i + 1 not in rejected_events or i + 1 in repaired_events
+    ]
     assert len(kept) == len(clean_events)
     for (ln, got), want in zip(kept, clean_events):
         if ln not in repaired_events:

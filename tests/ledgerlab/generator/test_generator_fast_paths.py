@@ -8,9 +8,17 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ledgerlab.generator import generate, params
 from ledgerlab.generator import calendar as cal
-from ledgerlab.generator.events import APP_VERSIONS, EVENT_TYPES, MOBILE_OS, V2_FROM_DAY, WEB_OS, event_lines, sort_events
+from ledgerlab.generator import generate, params
+from ledgerlab.generator.events import (
+    APP_VERSIONS,
+    EVENT_TYPES,
+    MOBILE_OS,
+    V2_FROM_DAY,
+    WEB_OS,
+    event_lines,
+    sort_events,
+)
 from ledgerlab.generator.formatting import join_fields, trans_csv, trans_fields
 from ledgerlab.generator.randomness import _GOLDEN, _KB, _KC, Streams, _mix, quantile_function, stream_key
 from ledgerlab.generator.tables import Offsets, trans_frame
@@ -47,7 +55,9 @@ def test_below_and_hits_equal_uniform_comparisons():
 def test_quantile_function_is_np_interp():
     rng = np.random.default_rng(5)
     grid = np.linspace(0.0, 1.0, 41)
-    x = np.concatenate([rng.random(100_000), grid, np.nextafter(grid, 2.0)[:-1], np.nextafter(grid, -1.0)[1:], [0.0, 1.0]])
+    x = np.concatenate(
+        [rng.random(100_000), grid, np.nextafter(grid, 2.0)[:-1], np.nextafter(grid, -1.0)[1:], [0.0, 1.0]]
+    )
     for q in [*params.TRANS_AMOUNT_QUANTILES.values(), params.UROK_QUANTILES, params.BIRTH_YEAR_QUANTILES]:
         want = np.interp(x, grid, np.asarray(q, dtype=np.float64))
         assert np.array_equal(quantile_function(q, x), want)
@@ -67,8 +77,21 @@ def unit_run():
 def test_trans_csv_equals_the_string_fields(unit_run):
     _, state = unit_run
     sim, aid = state.sim, state.acc.account_id
-    want = join_fields(trans_fields(trans_frame(aid, sim, 1001))).to_frame().write_csv(include_header=False, quote_style="never")
-    got = trans_csv(1001, aid[sim.acc_index], cal.yymmdd(sim.day), sim.code, sim.amount_cents, sim.balance_cents, sim.bank, sim.cp_account)
+    want = (
+        join_fields(trans_fields(trans_frame(aid, sim, 1001)))
+        .to_frame()
+        .write_csv(include_header=False, quote_style="never")
+    )
+    got = trans_csv(
+        1001,
+        aid[sim.acc_index],
+        cal.yymmdd(sim.day),
+        sim.code,
+        sim.amount_cents,
+        sim.balance_cents,
+        sim.bank,
+        sim.cp_account,
+    )
     assert bytes(got).decode() == want
     assert {b for b in sim.bank.tolist()} >= {-2, -1, 0}  # all three bank/account variants are covered
 
@@ -81,10 +104,13 @@ def _reference_event_lines(ev, cities) -> str:
         v2 = day >= V2_FROM_DAY
         dev = int(ev.device[i])
         mobile = dev >= len(WEB_OS)
-        parts = [f'{{"schema_version": {2 if v2 else 1}, "event_id": "ev-{int(ev.event_id[i])}"',
-                 f'"client_id": {int(ev.client_id[i])}',
-                 f'"{"event_time" if v2 else "ts"}": "{cal.ISO_OF_DAY[day]}T{sec // 3600:02d}:{(sec // 60) % 60:02d}:{sec % 60:02d}"',
-                 f'"event_type": "{EVENT_TYPES[ev.event_type[i]]}"', f'"channel": "{"mobile" if mobile else "web"}"']
+        parts = [
+            f'{{"schema_version": {2 if v2 else 1}, "event_id": "ev-{int(ev.event_id[i])}"',
+            f'"client_id": {int(ev.client_id[i])}',
+            f'"{"event_time" if v2 else "ts"}": "{cal.ISO_OF_DAY[day]}T{sec // 3600:02d}:{(sec // 60) % 60:02d}:{sec % 60:02d}"',
+            f'"event_type": "{EVENT_TYPES[ev.event_type[i]]}"',
+            f'"channel": "{"mobile" if mobile else "web"}"',
+        ]
         if mobile:
             os_, app = divmod(dev - len(WEB_OS), len(APP_VERSIONS))
             parts.append(f'"device": {{"os": "{MOBILE_OS[os_]}", "app_version": "{APP_VERSIONS[app]}"}}')

@@ -24,7 +24,7 @@ MONEY = r"-?\d+\.\d{2}"
 BANK = r'"[A-Z]{2}"'
 ROW = {
     "account.asc": rf'^\d+;\d+;"POPLATEK (MESICNE|TYDNE|PO OBRATU)";{DATE}$',
-    "client.asc": rf'^\d+;"\d{{6}}";\d+$',
+    "client.asc": r'^\d+;"\d{6}";\d+$',
     "disp.asc": r'^\d+;\d+;\d+;"(OWNER|DISPONENT)"$',
     "order.asc": rf'^\d+;\d+;{BANK};"\d+";\d+\.\d{{2}};"(SIPO|POJISTNE|UVER|LEASING| )"$',
     "loan.asc": r'^\d+;\d+;\d{6};\d+;(12|24|36|48|60);\d+\.\d{2};"[ABCD]"$',
@@ -105,7 +105,14 @@ def test_events_schema_versions(clean_run, lines_of):
     events = [json.loads(line) for line in lines]
     times = []
     for e in events:
-        assert e["event_type"] in {"login", "payment_initiated", "card_block", "limit_change", "password_reset", "statement_view"}
+        assert e["event_type"] in {
+            "login",
+            "payment_initiated",
+            "card_block",
+            "limit_change",
+            "password_reset",
+            "statement_view",
+        }
         assert e["channel"] in {"web", "mobile"}
         if e["schema_version"] == 1:
             assert "ts" in e and "event_time" not in e and "session_id" not in e

@@ -19,8 +19,21 @@ def _rows(lines):
 def test_loans_truth_matches_loan_file(clean_run, lines_of):
     out, summary = clean_run
     truth = pl.read_parquet(out / "_truth" / "loans.parquet")
-    for col in ("loan_id", "account_id", "loan_date", "true_pd", "is_default", "status", "mean_monthly_inflow",
-                "income_cv", "balance_std", "negative_balance_count", "instalment_ratio", "unemployment", "hidden_risk"):
+    for col in (
+        "loan_id",
+        "account_id",
+        "loan_date",
+        "true_pd",
+        "is_default",
+        "status",
+        "mean_monthly_inflow",
+        "income_cv",
+        "balance_std",
+        "negative_balance_count",
+        "instalment_ratio",
+        "unemployment",
+        "hidden_risk",
+    ):
         assert col in truth.columns
     loans = {r[0]: r for r in _rows(lines_of(out / "loan.asc"))}
     assert truth.height == len(loans) == summary.n_loans > 0
@@ -69,11 +82,25 @@ def test_anomalies_are_real_in_the_transactions(clean_run, lines_of):
     out, summary = clean_run
     truth = pl.read_parquet(out / "_truth" / "anomalies.parquet")
     assert truth.columns == ["account_id", "kind", "start_date", "end_date", "description"]
-    assert set(truth["kind"]) == {"large_cash_withdrawal", "new_counterparty_burst", "salary_stop", "dormant_reactivation"}
+    assert set(truth["kind"]) == {
+        "large_cash_withdrawal",
+        "new_counterparty_burst",
+        "salary_stop",
+        "dormant_reactivation",
+    }
     assert summary.n_anomalous_accounts == truth.height
     tx = defaultdict(list)
     for r in _rows(lines_of(out / "trans.asc")):
-        tx[int(r[1])].append((dt.datetime.strptime(r[2], "%y%m%d").date(), r[3].strip('"'), r[4].strip('"'), float(r[5]), r[7].strip('"'), r[9]))
+        tx[int(r[1])].append(
+            (
+                dt.datetime.strptime(r[2], "%y%m%d").date(),
+                r[3].strip('"'),
+                r[4].strip('"'),
+                float(r[5]),
+                r[7].strip('"'),
+                r[9],
+            )
+        )
     for row in truth.iter_rows(named=True):
         rows = tx[row["account_id"]]
         start, end = row["start_date"], row["end_date"]
@@ -125,7 +152,18 @@ def test_parquet_output(tmp_path):
         df = pl.read_parquet(tmp_path / f"{table}.parquet")
         assert df.height == s.rows[table]
     trans = pl.read_parquet(tmp_path / "trans.parquet")
-    assert trans.columns == ["trans_id", "account_id", "date", "type", "operation", "amount", "balance", "k_symbol", "bank", "account"]
+    assert trans.columns == [
+        "trans_id",
+        "account_id",
+        "date",
+        "type",
+        "operation",
+        "amount",
+        "balance",
+        "k_symbol",
+        "bank",
+        "account",
+    ]
     assert trans.schema["date"] == pl.Date and trans.schema["amount"] == pl.Float64
     assert (tmp_path / "digital_events.jsonl").exists()
     d = pl.read_parquet(tmp_path / "_truth" / "defects.parquet")
