@@ -182,6 +182,7 @@ def build_step(
 
 
 def _absent_sources(warehouse_path: Path | None = None) -> set[str]:
+    """Declared sources of which the last ingest found no file (raw._ingest_manifest)."""
     from ledgerlab.core import warehouse
 
     try:
@@ -225,20 +226,9 @@ def missing_sources_of_task(task: str, warehouse_path: Path | None = None) -> li
 
 def absent_source_notes(warehouse_path: Path | None = None) -> list[str]:
     """One note per declared source the last ingest did not get (its marts are empty)."""
-    from ledgerlab.core import warehouse
-
-    try:
-        with warehouse.connection(warehouse_path, read_only=True) as con:
-            rows = con.execute(
-                "select source_name, bool_or(present) from raw._ingest_manifest group by source_name "
-                "order by source_name"
-            ).fetchall()
-    except Exception:  # noqa: BLE001 - no manifest (dbt run on a warehouse ingested elsewhere): nothing to say
-        return []
     return [
         f"note: source {name} was not ingested: the models built on it are empty"
-        for name, present in rows
-        if not present
+        for name in sorted(_absent_sources(warehouse_path))
     ]
 
 
