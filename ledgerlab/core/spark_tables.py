@@ -71,3 +71,30 @@ def write(
     data = spark.createDataFrame(frame.to_arrow())
     data.coalesce(1).write.mode(mode).format("parquet").saveAsTable(f"{schema}.{table}")
     return f"{schema}.{table}"
+
+
+def tables() -> dict[str, list[str]]:
+    """Schema → the Spark tables that have a folder under the warehouse."""
+    found: dict[str, list[str]] = {}
+    root = warehouse_dir()
+    for schema_dir in sorted(root.glob("*.db")) if root.is_dir() else []:
+        found[schema_dir.name.removesuffix(".db")] = sorted(p.name for p in schema_dir.iterdir() if p.is_dir())
+    return found
+
+
+def attach_as_views(con) -> None:
+    """Give an in-memory DuckDB connection one view per Spark table, over its Parquet files.
+
+    For readers written against the DuckDB warehouse (the insight report): they
+    then read what Spark wrote, unchanged. An empty table (no files) gets no view.
+    """
+    for schema, names in tables().items():
+        con.execute(f'create schema if not exists "{schema}"')
+        for name in names:
+            files = _files(table_dir(schema, name))
+            if files:
+                listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+                con.execute(
+                    f'create or replace view "{schema}"."{name}" as '
+                    f"select * from read_parquet([{listed}], hive_partitioning = true, union_by_name = true)"
+                )
