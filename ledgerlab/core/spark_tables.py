@@ -68,7 +68,8 @@ def write(
     spark = spark or spark_engine.session()
     spark.sql(f"create database if not exists {schema}")
     # Arrow hands the rows to Spark as columns (no pandas); Spark >= 4 takes a pyarrow Table.
-    data = spark.createDataFrame(frame.to_arrow())
+    # (the oldest Arrow layout: plain strings, which every Spark 4 reads)
+    data = spark.createDataFrame(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
     data.coalesce(1).write.mode(mode).format("parquet").saveAsTable(f"{schema}.{table}")
     return f"{schema}.{table}"
 
