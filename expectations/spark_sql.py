@@ -12,7 +12,7 @@ translates wrongly fails there:
 |---|---|
 | ``"name"`` (quoted identifier) | ```name``` |
 | ``cast(x as varchar)`` | ``cast(x as string)`` |
-| ``try_strptime(x, '%y%m%d')`` (``%y``: 69-99 → 19xx, else 20xx; one-digit month or day accepted) | ``try_to_timestamp`` of the century-prefixed text, ``yyyyMd`` |
+| ``try_strptime(x, '%y%m%d')`` (``%y``: 69-99 → 19xx, else 20xx) | ``try_to_timestamp`` of the century-prefixed text, ``yyyyMMdd`` |
 | ``json_valid(x)`` | ``try_parse_json(x) is not null`` |
 | ``json_extract_string(x, '$.k')`` | ``get_json_object(x, '$.k')`` |
 | ``regexp_full_match(x, 're')`` | ``x rlike '^(re)$'`` |
@@ -99,9 +99,12 @@ def _yymmdd(args: list[str]) -> str:
     value, fmt = args
     if fmt != "'%y%m%d'":
         raise ValueError(f"try_strptime format {fmt} has no Spark rule")
-    # DuckDB's %y puts 69-99 in the 1900s and 00-68 in the 2000s, and takes a one-digit month or day
+    # DuckDB's %y puts 69-99 in the 1900s and 00-68 in the 2000s. One difference is left: DuckDB
+    # also reads a one-digit day or month from a shorter text ('93011'), which 'yyyyMMdd' rejects
+    # (Spark's parser needs fixed widths after a four-digit year). The generator's malformed
+    # dates (a letter, 31 February, blank) and the real Berka files have six digits or are broken.
     century = f"case when substr({value}, 1, 2) >= '69' then '19' else '20' end"
-    return f"try_to_timestamp(concat({century}, {value}), 'yyyyMd')"
+    return f"try_to_timestamp(concat({century}, {value}), 'yyyyMMdd')"
 
 
 def _exclude(query: str, columns: list[str] | None) -> str:
