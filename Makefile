@@ -57,9 +57,10 @@ run: install ## Run the whole pipeline on the embedded synthetic bank (ACCOUNTS=
 
 test: install-spark ## Run the full test suite (pytest: dbt build and its tests on DuckDB, and the same on Spark)
 	@# Both cores; a module's fixtures (e.g. the end-to-end run) are built once per file.
-	@# The Spark tests (one file, marked spark) are collected first, so their file occupies
-	@# one worker from the start while the other runs the rest (tests/ledgerlab/engines/conftest.py).
-	$(BIN)/pytest -n 2 --dist loadfile
+	@# The Spark tests (one file, marked spark) are handed out first, so their file occupies
+	@# one worker from the start while the other runs the rest (tests/ledgerlab/engines/conftest.py
+	@# orders the files; --no-loadscope-reorder keeps that order).
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 test-spark: install-spark ## Run only the Spark engine tests (Spark ingest, every mart equal on DuckDB and Spark)
 	$(BIN)/pytest -m spark
