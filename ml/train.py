@@ -393,9 +393,7 @@ def evaluate_candidates(
         on_fold()
         if len(fitted[candidate.name]) == len(plan.splits):
             finished[candidate.name] = time.perf_counter() - started  # wall time until its last fold
-    return {
-        c.name: collect_candidate(task, c, x, y, plan, fitted[c.name], finished[c.name]) for c in task.candidates
-    }
+    return {c.name: collect_candidate(task, c, x, y, plan, fitted[c.name], finished[c.name]) for c in task.candidates}
 
 
 def search_candidates(
