@@ -872,11 +872,11 @@ def _train(
     gate = status.as_metadata(allow_failed_quality)
     training = read_training_data(spec, warehouse_path)
     clock.mark("read")
-    key = training_cache_key(spec, training)
-    fitted = cache.load(spec.name, key)
+    key, contents = training_cache_key(spec, training)
+    fitted = cache.load(spec.name, key, contents)
     if fitted is None:
         fitted = fit_and_evaluate(spec, training, gate, clock, on_progress)
-        cache.store(spec.name, key, fitted)
+        cache.store(spec.name, key, fitted, contents)
         hit = False
     else:
         folds = len(spec.candidates) * len(fitted.plan.splits)
@@ -902,10 +902,12 @@ def _train(
     )
 
 
-def training_cache_key(task: Task, training: TrainingData) -> str:
-    """Same mart rows, truth, task configuration and ML code: the same key (``ml.cache``)."""
-    truth = data.fingerprint(training.truth, task.key) if training.truth is not None else None
-    return cache.cache_key(repr(task), data.fingerprint(training.mart, _key(task)), truth)
+def training_cache_key(task: Task, training: TrainingData) -> tuple[str, tuple]:
+    """The cache key (mart and truth rows, task configuration, ML code) and the float columns the
+    stored entry must match (``ml.cache``)."""
+    mart = cache.frame_content(training.mart, _key(task))
+    truth = cache.frame_content(training.truth, task.key) if training.truth is not None else None
+    return cache.cache_key(repr(task), mart, truth), (mart, truth)
 
 
 @dataclass
