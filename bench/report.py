@@ -232,6 +232,8 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     run_steps = table.get(P1_SIZE, {}).get("run", {}).get("facts", {}).get("step_seconds", {})
     generate_s = run_steps.get("generate") if run_steps else _wall(table, P1_SIZE, "generate")
     stages_sum_s, _, stages_sum_how = e2e(table, P1_SIZE)
+    if any(table.get(P1_SIZE, {}).get(stage, {}).get("carried_from") for stage in E2E_STAGES):
+        stages_sum_s = None  # a sum of this session's stages and older ones means nothing
     floor_p1 = _wall(table, P1_SIZE, "floor")
     run_id, floor_id = (table.get(P1_SIZE, {}).get(s, {}).get("run_id") for s in ("run", "floor"))
     detail["p1"] = {

@@ -60,3 +60,10 @@ def test_stages_not_measured_again_are_carried_over_and_marked() -> None:
     assert table[450_000]["run"]["carried_from"] == "2026-11-26T05:16:00"
     assert "carried_from" not in table[4_500]["run"]
     assert report._stage_note("run", table[450_000]["run"]).startswith("(carried from 2026-11-26)")
+
+
+def test_the_stage_sum_is_not_given_when_a_stage_was_carried_over() -> None:
+    stages = {name: _stage(1.0, 1.0) for name in report.E2E_STAGES}
+    assert report.goals({4_500: stages})[2]["p1"]["stages_sum_s"] == 7.0
+    stages["train"] = {**stages["train"], "carried_from": "2026-11-26T01:00:00"}
+    assert report.goals({4_500: stages})[2]["p1"]["stages_sum_s"] is None
