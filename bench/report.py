@@ -669,7 +669,7 @@ def markdown(summary: dict) -> str:
     if p1.get("definition"):
         extra.append(f"P1 and P2 end to end = {p1['definition']}")
     if p1.get("repeat_run_s") is not None:
-        extra.append(f"P1 once more in the same home ({p1['repeat_run_definition']}): {p1['repeat_run_s']:.1f} s")
+        extra.append(f"P1 repeated (`run_again`, {p1['repeat_run_definition']}): {p1['repeat_run_s']:.1f} s")
     if p1.get("stages_sum_s") is not None and p1.get("definition") == RUN_DEFINITION:
         extra.append(
             f"P1 as the sum of the stages measured one process each: {p1['stages_sum_s']:.1f} s "
