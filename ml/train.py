@@ -28,6 +28,9 @@
 7. **explain** (``explain_model``), then **write** (``write_outputs``): model, metadata,
    card, and metrics.json written once with the same content in the model folder and in
    reports/models/<task>/.
+
+Steps 2-7 before the write (``fit_and_evaluate``) are cached per data, task and code
+(``ml.cache``): an unchanged mart is not trained again.
 """
 
 from __future__ import annotations
