@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -60,6 +61,36 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def parse_stable_path(warehouse: Path) -> Path:
+    """A fixed path (a symbolic link) under which dbt sees ``warehouse``: dbt keeps its parse.
+
+    dbt reuses its parse of the project (``target/partial_parse.msgpack``) only while the
+    profile's connection is unchanged, and the DuckDB file's path is part of it. Every
+    ``ledgerlab run`` or ``build`` builds into a new private copy (``<warehouse>.building-<pid>``),
+    so each would parse the whole project again (measured: 18 s instead of 8 s for a `dbt parse`
+    on the loaded 2-core machine). dbt is pointed at ``<home>/build/dbt/<name>`` instead, a link
+    to the copy: one link per published warehouse and kind (building copy or the file itself),
+    so two processes never share a link (writers of one warehouse hold its lock). DuckDB
+    resolves the link: its write-ahead log lies beside the copy. Where no link can be made,
+    dbt gets the real path (and parses in full).
+    """
+    warehouse = warehouse.resolve()
+    published, _, building = warehouse.name.partition(".building-")
+    digest = hashlib.sha256(str(warehouse.parent).encode()).hexdigest()[:12]
+    link = config.paths().build / "dbt" / f"{published}-{digest}{'.building' if building else ''}.duckdb"
+    if link.is_symlink() and os.readlink(link) == str(warehouse):
+        return link
+    try:
+        link.parent.mkdir(parents=True, exist_ok=True)
+        fresh = link.with_name(f"{link.name}.{os.getpid()}")
+        fresh.unlink(missing_ok=True)
+        os.symlink(warehouse, fresh)
+        os.replace(fresh, link)  # atomic: a reader sees the old link or the new one
+    except OSError:
+        return warehouse
+    return link
+
+
 # dbt's per-node log lines: `12:00:01  12 of 207 OK created sql table model …` (START when a node begins)
 _NODE_EVENT = re.compile(r"\b(\d+) of (\d+) (START|OK|PASS|FAIL|ERROR|WARN|SKIP|NO-OP)\b")
 
@@ -77,6 +108,7 @@ def run_dbt(
     """
     command = [dbt_executable(), *args]
     env = dbt_environment(warehouse_path)
+    env["LEDGERLAB_WAREHOUSE"] = str(parse_stable_path(Path(env["LEDGERLAB_WAREHOUSE"])))
     started_wall = time.time()
     started = time.perf_counter()
     process = subprocess.Popen(

@@ -28,6 +28,9 @@
 7. **explain** (``explain_model``), then **write** (``write_outputs``): model, metadata,
    card, and metrics.json written once with the same content in the model folder and in
    reports/models/<task>/.
+
+Steps 2-7 before the write (``fit_and_evaluate``) are cached per data, task and code
+(``ml.cache``): an unchanged mart is not trained again.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from threadpoolctl import threadpool_limits
 from ledgerlab.core import config, progress
 from ledgerlab.core.progress import Progress
 from ledgerlab.core.quality_gate import enforce_quality_gate
-from ml import artifacts, data, drift, evaluate, explain, fairness, population
+from ml import artifacts, cache, data, drift, evaluate, explain, fairness, population
 from ml.errors import FeatureError, TaskSkipped
 from ml.features import build_features, required_inputs, to_matrix
 from ml.models import (
@@ -320,25 +323,17 @@ def _fit_outer_fold(
     return model, chosen, inner_score, predict_proba_positive(model, x[split.test])
 
 
-def evaluate_candidate(
+def collect_candidate(
     task: Task,
     candidate: Candidate,
     x: np.ndarray,
     y: np.ndarray,
     plan: EvaluationPlan,
-    on_fold: Callable[[], None] = lambda: None,
+    fitted: list[tuple],
+    seconds: float,
 ) -> CandidateResult:
-    started = time.perf_counter()
+    """One candidate's outer folds (model, chosen parameters, inner score, test predictions) as a result."""
     fold_predictions, fold_auc, params, models, inner_scores = [], [], [], [], []
-    jobs = min(ml_jobs(), len(plan.splits)) if candidate.search_space else 1
-    fitted = []
-    # in order, as each outer fold finishes (so progress can be shown while the others run)
-    for fold in Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_fit_outer_fold)(task, candidate, x, y, split, task.random_state + i, plan.time_ordered)
-        for i, split in enumerate(plan.splits)
-    ):
-        fitted.append(fold)
-        on_fold()
     for split, (model, chosen, inner_score, pred) in zip(plan.splits, fitted, strict=True):
         inner_scores.append(inner_score)
         fold_predictions.append((split, pred))
@@ -354,15 +349,54 @@ def evaluate_candidate(
             models.append((model, x[test], y[test]))
     predictions, per_repeat = _collect(plan, x.shape[0], fold_predictions)
     return CandidateResult(
-        candidate.name,
-        predictions,
-        per_repeat,
-        fold_auc,
-        params,
-        models,
-        time.perf_counter() - started,
-        inner_scores=inner_scores,
+        candidate.name, predictions, per_repeat, fold_auc, params, models, seconds, inner_scores=inner_scores
     )
+
+
+def evaluate_candidates(
+    task: Task,
+    x: np.ndarray,
+    y: np.ndarray,
+    plan: EvaluationPlan,
+    on_fold: Callable[[], None] = lambda: None,
+) -> dict[str, CandidateResult]:
+    """Nested CV of every candidate: all outer folds of all candidates go to one worker pool.
+
+    One pool for every (candidate, fold) keeps both workers busy from the first fold to
+    the last (a pool per candidate idles one worker while the other finishes the
+    candidate's last fold). Fold i of every candidate is fitted with seed
+    ``random_state + i``, whichever worker runs it, so the results do not depend on
+    the pool. Candidates without a search (the dummy) are fitted here, not shipped.
+    """
+    searched = [c for c in task.candidates if c.search_space]
+    jobs = min(ml_jobs(), len(searched) * len(plan.splits)) if searched else 1
+    started = time.perf_counter()
+    fitted: dict[str, list] = {c.name: [] for c in task.candidates}
+    finished: dict[str, float] = {}
+    for candidate in task.candidates:
+        if not candidate.search_space:
+            t0 = time.perf_counter()
+            for i, split in enumerate(plan.splits):
+                fitted[candidate.name].append(
+                    _fit_outer_fold(task, candidate, x, y, split, task.random_state + i, plan.time_ordered)
+                )
+                on_fold()
+            finished[candidate.name] = time.perf_counter() - t0
+    work = [(candidate, i, split) for candidate in searched for i, split in enumerate(plan.splits)]
+    # in order, as each outer fold finishes (so progress can be shown while the others run)
+    for (candidate, _, _), fold in zip(
+        work,
+        Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_fit_outer_fold)(task, candidate, x, y, split, task.random_state + i, plan.time_ordered)
+            for candidate, i, split in work
+        ),
+        strict=True,
+    ):
+        fitted[candidate.name].append(fold)
+        on_fold()
+        if len(fitted[candidate.name]) == len(plan.splits):
+            finished[candidate.name] = time.perf_counter() - started  # wall time until its last fold
+    return {c.name: collect_candidate(task, c, x, y, plan, fitted[c.name], finished[c.name]) for c in task.candidates}
 
 
 def search_candidates(
@@ -370,15 +404,14 @@ def search_candidates(
 ) -> dict[str, CandidateResult]:
     """Nested CV of every candidate, with its evaluation report; ``on_progress`` counts outer folds."""
     y_eval = y[plan.eval_rows]
-    results: dict[str, CandidateResult] = {}
     total, done = len(task.candidates) * len(plan.splits), [0]
 
     def fold_done() -> None:
         done[0] += 1
         on_progress(done[0], total)
 
-    for candidate in task.candidates:
-        result = evaluate_candidate(task, candidate, x, y, plan, fold_done)
+    results = evaluate_candidates(task, x, y, plan, fold_done)
+    for result in results.values():
         result.report = evaluate.classification_report(
             y_eval,
             result.predictions,
@@ -387,7 +420,6 @@ def search_candidates(
             reps=task.bootstrap_reps,
             seed=task.random_state,
         )
-        results[candidate.name] = result
     return results
 
 
@@ -840,8 +872,65 @@ def _train(
     clock = _Clock()
     spec = load_task(task)
     status = enforce_quality_gate(warehouse_path, allow_failed_quality=allow_failed_quality)
+    gate = status.as_metadata(allow_failed_quality)
     training = read_training_data(spec, warehouse_path)
     clock.mark("read")
+    key, contents = training_cache_key(spec, training)
+    fitted = cache.load(spec.name, key, contents)
+    if fitted is None:
+        fitted = fit_and_evaluate(spec, training, gate, clock, on_progress)
+        cache.store(spec.name, key, fitted, contents)
+        hit = False
+    else:
+        folds = len(spec.candidates) * len(fitted.plan.splits)
+        on_progress(folds, folds)
+        clock.mark("cached")
+        hit = True
+    metrics = {
+        **fitted.metrics,
+        "quality_gate": _json_ready(gate),  # this run's gate, not the one of the run that fitted
+        "training_cache": {"hit": hit, "key": key[:16], "fitted_seconds": fitted.seconds},
+    }
+    return write_outputs(
+        spec,
+        training,
+        fitted.plan,
+        metrics,
+        fitted.final,
+        fitted.explained,
+        fitted.oracle,
+        fitted.calibration,
+        gate,
+        clock,
+    )
+
+
+def training_cache_key(task: Task, training: TrainingData) -> tuple[str, tuple]:
+    """The cache key (mart and truth rows, task configuration, ML code) and the float columns the
+    stored entry must match (``ml.cache``)."""
+    mart = cache.frame_content(training.mart, _key(task))
+    truth = cache.frame_content(training.truth, task.key) if training.truth is not None else None
+    return cache.cache_key(repr(task), mart, truth), (mart, truth)
+
+
+@dataclass
+class Fitted:
+    """What a training computes before writing: cached as a whole (``ml.cache``)."""
+
+    plan: EvaluationPlan
+    metrics: dict
+    final: FinalModel
+    explained: dict
+    oracle: dict | None
+    calibration: Calibration
+    seconds: float  # wall time of the fitting
+
+
+def fit_and_evaluate(
+    spec: Task, training: TrainingData, gate: dict, clock: _Clock, on_progress: Progress = progress.ignore
+) -> Fitted:
+    """Search, select, calibrate, evaluate out of time, fit, explain, assemble the metrics."""
+    started = time.perf_counter()
     plan = plan_evaluation(spec, training.frame, training.y)
     results = search_candidates(spec, training.x, training.y, plan, on_progress)
     selected = select(spec, results, training.y[plan.eval_rows])
@@ -869,32 +958,10 @@ def _train(
     clock.mark("explain")
     oracle = oracle_comparison(spec, training, plan, calibration.predictions)
     metrics = assemble_metrics(
-        spec,
-        training,
-        plan,
-        results,
-        selected,
-        calibration,
-        report,
-        oot,
-        final,
-        explained,
-        oracle,
-        status.as_metadata(allow_failed_quality),
+        spec, training, plan, results, selected, calibration, report, oot, final, explained, oracle, gate
     )
     clock.mark("metrics")
-    return write_outputs(
-        spec,
-        training,
-        plan,
-        metrics,
-        final,
-        explained,
-        oracle,
-        calibration,
-        status.as_metadata(allow_failed_quality),
-        clock,
-    )
+    return Fitted(plan, metrics, final, explained, oracle, calibration, round(time.perf_counter() - started, 2))
 
 
 def assemble_metrics(

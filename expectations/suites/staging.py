@@ -3,6 +3,9 @@
 Staging views keep every raw row with ``is_valid`` and its reasons; the
 checks on decoded values run on the valid rows only (GX row condition
 ``is_valid == True``), because those are the rows that flow downstream.
+Keys present and codes in their domain on valid rows are dbt's data tests
+(``not_null`` / ``accepted_values`` with ``where: is_valid``, run by every
+``dbt build``), not repeated here: docs/DATA_QUALITY.md, "Which layer checks what".
 A valid row with an undecodable code or a date outside the data window is
 a bug in staging, hence blocking. Null rates and plausible ranges are
 warnings with ``mostly``. The share of rejected rows per table is a warning
@@ -21,7 +24,7 @@ WARN_SHARE = 0.05
 BLOCK_SHARE = 0.25
 
 
-def _common(suite: TableSuite, key: str) -> None:
+def _common(suite: TableSuite) -> None:
     suite.add(
         blocking(
             "not_empty",
@@ -51,11 +54,6 @@ def _common(suite: TableSuite, key: str) -> None:
                 having count(*) filter (where not is_valid) > {BLOCK_SHARE} * count(*)"""
             ),
             "a quarter of the rows rejected means the file's format changed: the marts would be a fraction of the data",
-        ),
-        blocking(
-            f"{key}_present_when_valid",
-            gxe.ExpectColumnValuesToNotBeNull(column=key, row_condition=VALID),
-            "a valid row has its key; null keys are rejected",
         ),
     )
 
@@ -89,13 +87,8 @@ def _positive(column: str) -> object:
 
 def suites(facts: WarehouseFacts) -> list[TableSuite]:
     accounts = TableSuite(LAYER, "staging", "stg_berka__accounts", description="accounts, typed and decoded")
-    _common(accounts, "account_id")
+    _common(accounts)
     accounts.add(
-        _in_set(
-            "statement_frequency",
-            ("monthly", "weekly", "after_transaction"),
-            "every valid account has a decoded statement frequency",
-        ),
         _date_window("opened_date"),
         warning(
             "district_id_known_range",
@@ -108,7 +101,7 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
     clients = TableSuite(
         LAYER, "staging", "stg_berka__clients", description="clients, pseudonymised, with decoded birth numbers"
     )
-    _common(clients, "client_key")
+    _common(clients)
     clients.add(
         blocking(
             "client_key_is_hmac_hex",
@@ -117,7 +110,6 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
             ),
             "client ids leave staging only as a 64-character hex HMAC pseudonym",
         ),
-        _in_set("gender", ("M", "F"), "gender is decoded from the birth number: M or F"),
         _in_set(
             "age_band_at_data_end",
             ("<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"),
@@ -134,9 +126,8 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
     )
 
     dispositions = TableSuite(LAYER, "staging", "stg_berka__dispositions", description="who may operate which account")
-    _common(dispositions, "disp_id")
+    _common(dispositions)
     dispositions.add(
-        _in_set("disposition_type", ("OWNER", "DISPONENT"), "a disposition is an owner or a user (disponent)"),
         blocking(
             "is_owner_matches_type",
             rows(
@@ -147,14 +138,13 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
     )
 
     cards = TableSuite(LAYER, "staging", "stg_berka__cards", description="cards issued")
-    _common(cards, "card_id")
+    _common(cards)
     cards.add(
-        _in_set("card_type", ("classic", "junior", "gold"), "card types are classic, junior or gold"),
         _date_window("issued_date"),
     )
 
     districts = TableSuite(LAYER, "staging", "stg_berka__districts", description="district demographics")
-    _common(districts, "district_id")
+    _common(districts)
     districts.add(
         blocking(
             "district_id_unique",
@@ -184,9 +174,8 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
     )
 
     loans = TableSuite(LAYER, "staging", "stg_berka__loans", description="loans granted")
-    _common(loans, "loan_id")
+    _common(loans)
     loans.add(
-        _in_set("loan_status", ("A", "B", "C", "D"), "loan status is A, B, C or D; the target is derived from it"),
         _date_window("loan_date"),
         _positive("loan_amount"),
         _positive("monthly_payment"),
@@ -210,7 +199,7 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
     )
 
     orders = TableSuite(LAYER, "staging", "stg_berka__orders", description="standing payment orders")
-    _common(orders, "order_id")
+    _common(orders)
     orders.add(
         _positive("amount"),
         warning(
@@ -227,9 +216,8 @@ def suites(facts: WarehouseFacts) -> list[TableSuite]:
         description="transactions, typed",
         read_from="intermediate.int_transactions_validated",
     )
-    _common(transactions, "trans_id")
+    _common(transactions)
     transactions.add(
-        _in_set("direction", ("credit", "debit"), "every valid transaction is a credit or a debit"),
         _date_window("trans_date"),
         _positive("amount"),
         blocking(

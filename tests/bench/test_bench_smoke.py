@@ -47,12 +47,15 @@ def test_smoke_run_writes_a_complete_summary(tmp_path: Path) -> None:
     assert set(summary) >= {"machine", "goals", "goal_notes", "sizes"}
     assert set(summary["goals"]) == {
         "p1_seconds",
+        "p1_floor_seconds",
         "p1_ratio_to_floor",
+        "p1b_ratio_to_floor_10m",
         "p2_seconds_100m",
         "p2_peak_rss_gb",
         "p2_linearity",
         "p3_speedup_vs_pandas_10m",
         "p4_gx_ratio_to_sql",
+        "p5_make_test_seconds",
     }
     # nothing at the goal sizes was measured: every goal is null and says why
     assert all(v is None for v in summary["goals"].values())
