@@ -55,16 +55,18 @@ install-spark: $(SPARK_STAMP) check-java ## Also install the Spark engine (dbt-s
 run: install ## Run the whole pipeline on the embedded synthetic bank (ACCOUNTS=4500 SEED=42)
 	$(BIN)/ledgerlab run --accounts $(ACCOUNTS) --seed $(SEED)
 
-test: install ## Run the full test suite (pytest, which also runs dbt build and its tests) on DuckDB
+test: install-spark ## Run the full test suite (pytest: dbt build and its tests on DuckDB, and the same on Spark)
 	@# Both cores; a module's fixtures (e.g. the end-to-end run) are built once per file.
-	@# The Spark tests (marked spark) take minutes on two cores: make test-spark runs them.
-	$(BIN)/pytest -n 2 --dist loadfile -m "not spark"
+	@# The Spark tests (one file, marked spark) are handed out first, so their file occupies
+	@# one worker from the start while the other runs the rest (tests/ledgerlab/engines/conftest.py
+	@# orders the files; --no-loadscope-reorder keeps that order).
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
-test-spark: install-spark ## Run the Spark engine tests (Spark ingest, every mart equal on DuckDB and Spark)
+test-spark: install-spark ## Run only the Spark engine tests (Spark ingest, every mart equal on DuckDB and Spark)
 	$(BIN)/pytest -m spark
 
-test-fast: install ## Run the tests not marked slow
-	$(BIN)/pytest -m "not slow"
+test-fast: install ## Run the tests not marked slow (nor spark)
+	$(BIN)/pytest -m "not slow and not spark"
 
 lint: install ## Lint Python with ruff (rules in pyproject.toml) and the dbt SQL with sqlfluff
 	$(BIN)/ruff check .

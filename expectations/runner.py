@@ -212,7 +212,6 @@ def validate_suite(job: SuiteJob) -> SuiteRow:
     (``_build_docs``).
     """
     from expectations import engine  # registers the ledgerlab_duckdb datasource type
-    from expectations._gx import gx
     from expectations.context import context_on
 
     planned, _ = plan(job.facts, [job.suite_name])
@@ -232,25 +231,7 @@ def validate_suite(job: SuiteJob) -> SuiteRow:
             schema_name, table_name = table_suite.relation
             asset = datasource.add_table_asset(name=table_suite.name, table_name=table_name, schema_name=schema_name)
         batch_definition = asset.add_batch_definition_whole_table("whole_table")
-        suite = gx.ExpectationSuite(
-            name=table_suite.name, meta={"layer": table_suite.layer, "reads": ".".join(table_suite.relation)}
-        )
-        for check in table_suite.checks:
-            check.expectation.meta = check.meta()
-            suite.add_expectation(check.expectation)
-        suite = context.suites.add(suite)
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=table_suite.name, data=batch_definition, suite=suite)
-        )
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name=f"ledgerlab_validate_{table_suite.name}",
-                validation_definitions=[definition],
-                actions=[],
-                result_format=RESULT_FORMAT,
-            )
-        )
-        result = checkpoint.run(run_id=run_identifier(job.run_id, job.run_at))
+        result = run_checkpoint(context, table_suite, batch_definition, run_identifier(job.run_id, job.run_at))
     finally:
         # GX is done reading: release the read-only connections before anyone writes.
         datasource.close()
@@ -258,6 +239,36 @@ def validate_suite(job: SuiteJob) -> SuiteRow:
             if hasattr(other, "close"):
                 other.close()
 
+    return suite_row(table_suite, result)
+
+
+def run_checkpoint(context, table_suite: TableSuite, batch_definition, run_id, batch_parameters: dict | None = None):
+    """Add the suite, its validation definition and a checkpoint to ``context``; run it on the batch."""
+    from expectations._gx import gx
+
+    suite = gx.ExpectationSuite(
+        name=table_suite.name, meta={"layer": table_suite.layer, "reads": ".".join(table_suite.relation)}
+    )
+    for check in table_suite.checks:
+        check.expectation.meta = check.meta()
+        suite.add_expectation(check.expectation)
+    suite = context.suites.add(suite)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=table_suite.name, data=batch_definition, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"ledgerlab_validate_{table_suite.name}",
+            validation_definitions=[definition],
+            actions=[],
+            result_format=RESULT_FORMAT,
+        )
+    )
+    return checkpoint.run(run_id=run_id, batch_parameters=batch_parameters)
+
+
+def suite_row(table_suite: TableSuite, result) -> SuiteRow:
+    """The project's row of one suite from GX's checkpoint result (a check without a result fails)."""
     found = [
         expectation_row(table_suite.name, r) for run_result in result.run_results.values() for r in run_result.results
     ]
@@ -409,6 +420,10 @@ def validate(
     processes the caller started (and shuts down) instead; see the module
     docstring. ``on_progress(done, total)`` counts the suites validated.
     """
+    if config.engine() == "spark":  # the Spark tables, through GX's Spark datasource
+        from expectations.spark_validation import validate_on_spark
+
+        return validate_on_spark(suites=suites, on_progress=on_progress)
     paths = config.paths()
     warehouse_path = Path(warehouse_path) if warehouse_path is not None else paths.warehouse
     docs_dir = paths.quality_reports

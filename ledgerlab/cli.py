@@ -52,6 +52,32 @@ SourceOpt = Annotated[
         "or --source trans=raw/trans_head.asc (repeatable; LEDGERLAB_TAIWAN_CSV is --source taiwan=...).",
     ),
 ]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        metavar="duckdb|spark",
+        help="Where the data is processed: duckdb (default) or spark (LEDGERLAB_ENGINE; docs/SCALE_OUT.md).",
+    ),
+]
+
+
+def _use_engine(engine: str | None) -> str:
+    """Make ``--engine`` the process's setting (LEDGERLAB_ENGINE, read by config.engine()); check Spark is there."""
+    if engine is not None:
+        os.environ["LEDGERLAB_ENGINE"] = engine
+    chosen = config.engine()
+    if chosen == "spark":
+        from ledgerlab.core import spark
+
+        spark.check_available()
+    return chosen
+
+
+def _spark_lock(who: str):
+    from ledgerlab.pipeline import spark_writer_lock
+
+    return spark_writer_lock(who)
 
 
 def _fail(message: str, code: int = EXIT_USER_ERROR) -> None:
@@ -112,6 +138,7 @@ def generate(
 def ingest(
     raw: Annotated[Path | None, typer.Option("--raw", help="Folder holding the raw files.")] = None,
     source: SourceOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Load raw files into the warehouse's raw schema (text + lineage)."""
     from ledgerlab.core import warehouse
@@ -120,6 +147,14 @@ def ingest(
     sources = _sources(source)
     if raw is None and not sources:
         _fail("give the raw files: --raw FOLDER and/or --source NAME=PATH")
+    if _use_engine(engine) == "spark":
+        from ledgerlab.core import spark_tables
+        from ledgerlab.pipeline import spark_ingest_step
+
+        with _spark_lock("ledgerlab ingest --engine spark"):
+            lines = spark_ingest_step(raw, RunOptions(sources=sources))
+        _print_lines([*lines, f"Spark tables in {spark_tables.warehouse_dir()}"])
+        return
     with warehouse.publishing("ledgerlab ingest") as copy:  # all or nothing: see warehouse.publishing
         lines = ingest_step(raw, RunOptions(sources=sources), warehouse_path=copy)
     _print_lines([*lines, f"published {config.paths().warehouse}"])
@@ -130,11 +165,18 @@ def build(
     full_refresh: bool = typer.Option(
         False, "--full-refresh", help="Rebuild incremental models from scratch (after replacing the raw data)."
     ),
+    engine: EngineOpt = None,
 ) -> None:
     """Run `dbt build` (models and their tests) on the warehouse."""
     from ledgerlab.core import warehouse
     from ledgerlab.pipeline import build_step, require_ingested
 
+    if _use_engine(engine) == "spark":
+        from ledgerlab.pipeline import spark_build_step
+
+        with _spark_lock("ledgerlab build --engine spark"):
+            _print_lines(spark_build_step(full_refresh=full_refresh))
+        return
     require_ingested(config.paths().warehouse)
     with warehouse.publishing("ledgerlab build") as copy:  # the previous marts stay until this build passed
         lines = build_step(full_refresh=full_refresh, warehouse_path=copy)
@@ -153,12 +195,15 @@ def docs() -> None:
 
 
 @app.command()
-def validate() -> None:
+def validate(engine: EngineOpt = None) -> None:
     """Run every Great Expectations suite; exit 1 on a blocking failure."""
     from expectations.runner import validate as run_validate
     from ledgerlab.core import warehouse
 
-    with warehouse.writer_lock("ledgerlab validate"):  # records the run in place, as the one writer
+    spark = _use_engine(engine) == "spark"
+    with (
+        _spark_lock("ledgerlab validate --engine spark") if spark else warehouse.writer_lock("ledgerlab validate")
+    ):  # records the run in place, as the one writer
         outcome = run_validate()
     _print_lines(outcome.lines())
     if outcome.blocking_failed:
@@ -167,20 +212,29 @@ def validate() -> None:
 
 
 @app.command()
-def train(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False) -> None:
+def train(
+    task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False, engine: EngineOpt = None
+) -> None:
     """Train, tune and validate the task's candidate models; write metrics and a model card."""
     from ml.train import train_task
+
+    _use_engine(engine)  # Spark: the mart's Parquet files, read by Polars
 
     _print_lines(train_task(task, allow_failed_quality=allow_failed_quality).lines())
 
 
 @app.command()
-def score(task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False) -> None:
+def score(
+    task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False, engine: EngineOpt = None
+) -> None:
     """Score the task's mart with the latest model into ml.scores_<task>, with drift checks."""
     from ledgerlab.core import warehouse
     from ml.score import score_task
 
-    with warehouse.writer_lock("ledgerlab score"):  # writes ml.scores_<task> in place, as the one writer
+    spark = _use_engine(engine) == "spark"  # Spark: the scores become a Spark table
+    with (
+        _spark_lock("ledgerlab score --engine spark") if spark else warehouse.writer_lock("ledgerlab score")
+    ):  # writes ml.scores_<task> in place, as the one writer
         result = score_task(task, allow_failed_quality=allow_failed_quality)
     _print_lines(result.lines())
 
@@ -219,10 +273,13 @@ def run(
             "--task", "-t", metavar="TASK", help="Train and score only this task (repeatable; default: every task)."
         ),
     ] = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Generate (unless --raw or --source) → ingest → dbt build → validate → train → score → report."""
     from ledgerlab.pipeline import RunOptions, run_pipeline
     from ml.tasks import available_tasks
+
+    _use_engine(engine)
 
     known = available_tasks()  # a task is a YAML file in ml/tasks/
     unknown = sorted(set(task or ()) - set(known))

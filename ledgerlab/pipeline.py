@@ -303,30 +303,63 @@ def report_step() -> list[str]:
     return build_report().lines()
 
 
+def _generate_unless_given(console: Console, report: PipelineReport, options: RunOptions) -> Path | None:
+    """The raw folder: the one given, or the synthetic bank generated now."""
+    raw_dir = options.raw_dir
+    if raw_dir is None and options.generate:  # no raw folder given: the synthetic bank
+        holder: dict[str, Path] = {}
+
+        def _generate(on_progress: Progress) -> list[str]:
+            holder["out"], lines = generate_step(options, on_progress)
+            return [*lines, f"files in {holder['out']}"]
+
+        _step(console, report, "generate", _generate, "units")
+        raw_dir = holder["out"]
+    report.outputs["raw data"] = (
+        str(raw_dir) if raw_dir else ", ".join(f"{name}={path}" for name, path in options.sources.items())
+    )
+    return raw_dir
+
+
+def _train_and_score_tasks(
+    console: Console, report: PipelineReport, options: RunOptions, warehouse_path: Path | None, scores_where: str
+) -> None:
+    """Train and score every task of the run; ``scores_where`` names the scores table ({task} filled in)."""
+    from ml.tasks import available_tasks
+
+    paths = config.paths()
+    for task in options.tasks or tuple(available_tasks()):
+        started = time.perf_counter()
+        with _progress_bar(console, f"train + score {task}", "CV folds") as on_progress:
+            status, lines = train_and_score_step(
+                task, options.allow_failed_quality, warehouse_path=warehouse_path, on_progress=on_progress
+            )
+        record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
+        report.steps.append(record)
+        mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"
+        console.print(f"{mark} [bold]{record.name}[/bold] [dim]({record.seconds:.1f} s)[/dim]")
+        for line in lines:
+            console.print(f"    {line}")
+        if status == "ok":
+            report.outputs[f"{task} metrics"] = str(paths.model_reports(task) / "metrics.json")
+            report.outputs[f"{task} model card"] = str(paths.model_reports(task) / "model_card.html")
+            report.outputs[f"{task} scores"] = scores_where.format(task=task)
+
+
 def run_pipeline(options: RunOptions, console: Console | None = None) -> PipelineReport:
     """The whole path. All-or-nothing for the warehouse: ingest → build → validate → train + score
     write a private copy, published (one atomic rename) only when every step passed; on a failure
     or an interrupt the published warehouse is as it was (warehouse.publishing)."""
     from ledgerlab.core import warehouse
 
+    if config.engine() == "spark":
+        return run_pipeline_spark(options, console)
     console = console or Console()
     report = PipelineReport()
     paths = config.paths()
 
     with warehouse.writer_lock("ledgerlab run") as published, warehouse.private_copy(published) as copy:
-        raw_dir = options.raw_dir
-        if raw_dir is None and options.generate:  # no raw folder given: the synthetic bank
-            holder: dict[str, Path] = {}
-
-            def _generate(on_progress: Progress) -> list[str]:
-                holder["out"], lines = generate_step(options, on_progress)
-                return [*lines, f"files in {holder['out']}"]
-
-            _step(console, report, "generate", _generate, "units")
-            raw_dir = holder["out"]
-        report.outputs["raw data"] = (
-            str(raw_dir) if raw_dir else ", ".join(f"{name}={path}" for name, path in options.sources.items())
-        )
+        raw_dir = _generate_unless_given(console, report, options)
 
         ingested: dict[str, int] = {}
         _step(
@@ -360,26 +393,144 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
         report.outputs["quality report"] = str(paths.quality_reports / "index.html")
         report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
 
-        from ml.tasks import available_tasks
-
-        for task in options.tasks or tuple(available_tasks()):
-            started = time.perf_counter()
-            with _progress_bar(console, f"train + score {task}", "CV folds") as on_progress:
-                status, lines = train_and_score_step(
-                    task, options.allow_failed_quality, warehouse_path=copy, on_progress=on_progress
-                )
-            record = StepRecord(f"train + score {task}", time.perf_counter() - started, lines, status)
-            report.steps.append(record)
-            mark = "[green]✓[/green]" if status == "ok" else "[yellow]–[/yellow]"
-            console.print(f"{mark} [bold]{record.name}[/bold] [dim]({record.seconds:.1f} s)[/dim]")
-            for line in lines:
-                console.print(f"    {line}")
-            if status == "ok":
-                report.outputs[f"{task} metrics"] = str(paths.model_reports(task) / "metrics.json")
-                report.outputs[f"{task} model card"] = str(paths.model_reports(task) / "model_card.html")
-                report.outputs[f"{task} scores"] = f"table ml.scores_{task} in {published}"
+        _train_and_score_tasks(console, report, options, copy, f"table ml.scores_{{task}} in {published}")
     console.print(f"[green]✓[/green] [bold]published[/bold] {published}")
 
+    _step(console, report, "report", lambda on: report_step())
+    report.outputs["insight report"] = str(paths.insight_reports / "index.html")
+    report.outputs["models"] = str(paths.models)
+    return report
+
+
+# --- The Spark engine (LEDGERLAB_ENGINE=spark; docs/SCALE_OUT.md) -------------------------------
+#
+# Ingest and dbt run in this process, in one Spark session: dbt-spark's session method takes the
+# session the ingest started (getOrCreate), so there is one JVM and one Derby metastore, which
+# admits one process at a time anyway. Validation, training and scoring follow in the same process.
+
+
+def spark_ingest_step(
+    raw_dir: Path | None, options: RunOptions, rows_out: dict[str, int] | None = None, spark=None
+) -> list[str]:
+    """Spark's readers load the raw files into Spark's ``raw`` database (ledgerlab.ingest.spark)."""
+    from ledgerlab.ingest import spark as spark_ingest
+
+    result = spark_ingest.ingest(raw_dir, spark=spark, sources=options.sources)
+    if rows_out is not None:
+        rows_out.update(result.rows())
+    rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
+    rejected = sum(t.rejected_lines for t in result.tables)
+    lines = [f"raw rows (Spark): {rows}"]
+    if rejected:
+        lines.append(f"{rejected:,} unparseable line(s) kept in raw._rejected_lines")
+    return lines + [f"note: {n}" for n in result.notes]
+
+
+def _dbt_in_this_process(args: list[str], on_progress: Progress = progress.ignore) -> None:
+    """``dbt <args> --target spark`` through dbtRunner, so that dbt-spark shares this process's session."""
+    from dbt.cli.main import dbtRunner
+
+    from ledgerlab.core import spark as spark_engine
+    from ledgerlab.dbt import dbt_environment, failure_from
+
+    env = dbt_environment()
+    for key in ("DBT_TARGET_PATH", "DBT_LOG_PATH", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR"):
+        os.environ[key] = env[key]
+    for key in ("DO_NOT_TRACK", "DBT_SEND_ANONYMOUS_USAGE_STATS"):
+        os.environ[key] = env[key]
+    for key, value in spark_engine.environment().items():
+        os.environ.setdefault(key, value)
+    done = [0]
+
+    def count(event) -> None:  # dbt's "N of M" results: one per node
+        data = getattr(event, "data", None)
+        if event.info.name.endswith("Result") and getattr(data, "total", 0):
+            done[0] += 1
+            on_progress(done[0], int(data.total))
+
+    started_wall = time.time()
+    full = ["--quiet", "--no-use-colors", *args, "--target", "spark"]
+    result = dbtRunner(callbacks=[count]).invoke(full)
+    if not result.success:
+        message = [str(result.exception)] if result.exception else []
+        raise failure_from(args, 1, message, env, started_wall)
+
+
+def spark_build_step(full_refresh: bool = False, on_progress: Progress = progress.ignore) -> list[str]:
+    """`dbt build --target spark` in this process (the quarantine macro regenerated first, as on DuckDB)."""
+    from ledgerlab.core import spark_tables
+    from ledgerlab.core.sources import write_macros
+
+    if not spark_tables.exists("raw", "_ingest_manifest"):
+        raise MissingStep(
+            f"no ingested data in {spark_tables.warehouse_dir()}: run `ledgerlab ingest --engine spark` first"
+        )
+    write_macros()
+    key, is_default = config.pseudonym_key()
+    lines = []
+    if is_default:
+        lines.append(
+            "warning: LEDGERLAB_PSEUDONYM_KEY is not set; client ids are pseudonymised with the "
+            "DEVELOPMENT key — set your own key for any real data"
+        )
+    args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if full_refresh else [])]
+    _dbt_in_this_process(args, on_progress)
+    return [*lines, "dbt build --target spark: passed", *spark_absent_source_notes()]
+
+
+def spark_absent_source_notes() -> list[str]:
+    """As ``absent_source_notes``, from the Spark ingest manifest."""
+    import polars as pl
+
+    from ledgerlab.core import spark_tables
+
+    manifest = spark_tables.read("raw", "_ingest_manifest")
+    absent = manifest.filter(~pl.col("present")).get_column("table_name").to_list()
+    return [f"note: raw table {name} was not ingested: the models built on it are empty" for name in sorted(absent)]
+
+
+def spark_writer_lock(who: str):
+    """The one writer's lock on the Spark warehouse folder (``<spark dir>/warehouse.lock``)."""
+    from ledgerlab.core import spark_tables, warehouse
+
+    return warehouse.writer_lock(who, spark_tables.warehouse_dir())
+
+
+def run_pipeline_spark(options: RunOptions, console: Console | None = None) -> PipelineReport:
+    """The whole path on Spark: generate → Spark ingest → dbt build → GX on Spark → train + score → report.
+
+    Not all-or-nothing like the DuckDB run: Spark writes its tables in place
+    (docs/SCALE_OUT.md, "What is atomic on Spark"); the writer lock keeps a
+    second ledgerlab writer out.
+    """
+    from ledgerlab.core import spark as spark_engine
+    from ledgerlab.core import spark_tables
+
+    spark_engine.check_available()
+    console = console or Console()
+    report = PipelineReport()
+    paths = config.paths()
+    with spark_writer_lock("ledgerlab run --engine spark"):
+        raw_dir = _generate_unless_given(console, report, options)
+        holder: dict = {}
+
+        def _ingest(on_progress: Progress) -> list[str]:
+            holder["spark"] = spark_engine.session()
+            return spark_ingest_step(raw_dir, options, spark=holder["spark"])
+
+        _step(console, report, "ingest (Spark)", _ingest)
+        report.outputs["warehouse"] = f"Spark tables in {spark_tables.warehouse_dir()}"
+        _step(console, report, "dbt build (Spark)", lambda on: spark_build_step(True, on), "dbt nodes")
+        _step(
+            console,
+            report,
+            "validate (Spark)",
+            lambda on: validate_step(options.allow_failed_quality, on_progress=on),
+            "GX suites",
+        )
+        report.outputs["quality report"] = str(paths.quality_reports / "index.html")
+        report.outputs["quality summary"] = str(paths.quality_reports / "summary.json")
+        _train_and_score_tasks(console, report, options, None, "Spark table ml.scores_{task}")
     _step(console, report, "report", lambda on: report_step())
     report.outputs["insight report"] = str(paths.insight_reports / "index.html")
     report.outputs["models"] = str(paths.models)

@@ -1,7 +1,10 @@
 """The modelling layer's only door to the warehouse (and to the generator's truth files).
 
-Reads open DuckDB with ``read_only=True`` and hand Arrow to Polars; the one
-write (the scores table) opens a read-write connection just for that insert.
+On DuckDB (the default engine), reads open the file with ``read_only=True``
+and hand Arrow to Polars; the one write (the scores table) opens a
+read-write connection just for that insert. On Spark (``LEDGERLAB_ENGINE=spark``),
+reads scan the Parquet files Spark wrote with Polars and the scores are
+written back through Spark (``ledgerlab.core.spark_tables``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ledgerlab.core import warehouse
+from ledgerlab.core import config, warehouse
 from ledgerlab.core.errors import UserError
 from ml.errors import TaskSkipped
 from ml.tasks import Task
@@ -31,6 +34,8 @@ def read_mart(task: Task, warehouse_path: Path | None = None) -> pl.DataFrame:
     """All rows of the task's mart, or TaskSkipped when the mart is missing or empty."""
     mart = _checked_name(task.mart)
     schema, table = mart.split(".") if "." in mart else ("main", mart)
+    if config.engine() == "spark":
+        return _read_spark_mart(task, schema, table)
     with warehouse.connection(warehouse_path, read_only=True) as con:
         if not warehouse.table_exists(con, schema, table):
             raise TaskSkipped(f"{task.name}: table {mart} does not exist in the warehouse (run `dbt build`)")
@@ -45,10 +50,43 @@ def read_mart(task: Task, warehouse_path: Path | None = None) -> pl.DataFrame:
     return df
 
 
+def _read_spark_mart(task: Task, schema: str, table: str) -> pl.DataFrame:
+    """The mart as Spark wrote it: its Parquet files, scanned lazily by Polars."""
+    from ledgerlab.core import spark_tables
+
+    if not spark_tables.exists(schema, table):
+        raise TaskSkipped(
+            f"{task.name}: Spark table {schema}.{table} does not exist (run `ledgerlab build --engine spark`)"
+        )
+    df = spark_tables.read(schema, table)
+    if df.height == 0:
+        raise TaskSkipped(f"{task.name}: {schema}.{table} is empty")
+    return df
+
+
+def _spark_manifest_paths(raw_table: str) -> list[str]:
+    from ledgerlab.core import spark_tables
+
+    if not spark_tables.exists("raw", "_ingest_manifest"):
+        return []
+    manifest = spark_tables.scan("raw", "_ingest_manifest")
+    return (
+        manifest.filter((pl.col("table_name") == raw_table) & pl.col("source_path").is_not_null())
+        .select("source_path")
+        .collect()
+        .to_series()
+        .to_list()
+    )
+
+
 def truth_path(task: Task, warehouse_path: Path | None = None) -> Path | None:
     """The generator's truth file for this task, found beside the raw file ingestion recorded."""
     if task.truth is None:
         return None
+    if config.engine() == "spark":
+        found = _spark_manifest_paths(task.truth.raw_table)
+        candidate = Path(found[0]).parent / task.truth.file if found else None
+        return candidate if candidate is not None and candidate.is_file() else None
     with warehouse.connection(warehouse_path, read_only=True) as con:
         if not warehouse.table_exists(con, "raw", "_ingest_manifest"):
             return None
@@ -96,6 +134,10 @@ def fingerprint(df: pl.DataFrame, key: str | list[str]) -> str:
 def write_scores(task: Task, scores: pl.DataFrame, warehouse_path: Path | None = None) -> str:
     """Replace ``ml.scores_<task>`` with these rows; returns the table name."""
     table = _checked_name(f"ml.scores_{task.name}")
+    if config.engine() == "spark":  # back to the engine the mart came from
+        from ledgerlab.core import spark_tables
+
+        return spark_tables.write("ml", f"scores_{task.name}", scores)
     arrow_scores = scores.to_arrow()
     try:
         con = warehouse.connect(warehouse_path, read_only=False)

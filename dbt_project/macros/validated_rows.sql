@@ -19,18 +19,17 @@
 
     foreign_keys: list of {column, parent_model, parent_column}; parent_model
     is the parent's validated model (int_<entity>s_validated).
+
+    One body for every engine; what differs is dispatched: the CTE hint
+    (not_materialized), the 64-bit hash (fingerprint_hash) and the final
+    select list (star_except_replace), and the text type (type_text).
 -#}
 {% macro validated_rows(staging_model, foreign_keys=[]) -%}
-    {{ return(adapter.dispatch('validated_rows', 'ledgerlab')(staging_model, foreign_keys)) }}
-{%- endmacro %}
-
-{#- DuckDB (and the default); Spark's variant is in validated_rows__spark.sql. -#}
-{% macro default__validated_rows(staging_model, foreign_keys=[]) -%}
 with
 
 -- read three times below: NOT MATERIALIZED keeps DuckDB from buffering every staged row
 -- (at 100 M rows that spilled tens of GB); the two narrow reads only compute the fingerprint
-staged as not materialized (
+staged as {{ ledgerlab.not_materialized() }} (
 
     select * from {{ ref(staging_model) }}
 
@@ -55,9 +54,9 @@ parent_verdicts_{{ loop.index }} as (
     row would carry every column through a sort: at 100 M rows it spilled to disk. -#}
 repeated_fingerprint_hashes as (
 
-    select hash(row_fingerprint) as fingerprint_hash
+    select {{ ledgerlab.fingerprint_hash('row_fingerprint') }} as fingerprint_hash
     from staged
-    group by hash(row_fingerprint)
+    group by {{ ledgerlab.fingerprint_hash('row_fingerprint') }}
     having count(*) > 1
 
 ),
@@ -71,7 +70,7 @@ copies_of_repeated_rows as (
             partition by row_fingerprint order by _source_file, _source_line
         ) as copy_number
     from staged
-    where hash(row_fingerprint) in (select fingerprint_hash from repeated_fingerprint_hashes)
+    where {{ ledgerlab.fingerprint_hash('row_fingerprint') }} in (select fingerprint_hash from repeated_fingerprint_hashes)
 
 ),
 
@@ -96,7 +95,7 @@ orphans_flagged as (
         {%- for fk in foreign_keys %}
             when copies_numbered.{{ fk.column }} is not null
                 and not coalesce(parents_{{ loop.index }}.has_clean_parent, false)
-                then '{{ fk.column }}=' || cast(copies_numbered.{{ fk.column }} as varchar)
+                then '{{ fk.column }}=' || cast(copies_numbered.{{ fk.column }} as {{ ledgerlab.type_text() }})
         {%- endfor %}
         end as orphan_parent_key,
         case
@@ -107,8 +106,8 @@ orphans_flagged as (
         {%- endfor %}
         end as orphan_parent_reason
         {%- else %}
-        cast(null as varchar) as orphan_parent_key,
-        cast(null as varchar) as orphan_parent_reason
+        cast(null as {{ ledgerlab.type_text() }}) as orphan_parent_key,
+        cast(null as {{ ledgerlab.type_text() }}) as orphan_parent_reason
         {%- endif %}
     from copies_numbered
     {%- for fk in foreign_keys %}
@@ -137,9 +136,13 @@ final as (
         -- the raw record is kept where quarantine_rows needs it: on a clean, unrepaired
         -- row it only repeats the typed columns, and storing it for every row of a large
         -- table costs more than all the other columns together
-        * exclude (rejected_reason, orphan_parent_key, orphan_parent_reason) replace (
-            case when rejected_reason is not null or repair_reasons is not null then raw_record end as raw_record
-        ),
+        {{ ledgerlab.star_except_replace(
+            ref(staging_model),
+            added_columns=['copy_number'],
+            except_columns=['rejected_reason', 'orphan_parent_key', 'orphan_parent_reason'],
+            replacements={'raw_record':
+                'case when rejected_reason is not null or repair_reasons is not null then raw_record end'},
+        ) }},
         coalesce(rejected_reason, repair_reasons) as quarantine_reason,
         case
             when rejected_reason is not null then 'rejected'

@@ -9,6 +9,8 @@ single environment variable moves a whole run:
 - ``LEDGERLAB_TAIWAN_CSV`` the UCI Taiwan credit-card default file (optional)
 - ``LEDGERLAB_PSEUDONYM_KEY`` the HMAC key that pseudonymises client ids
 - ``LEDGERLAB_DUCKDB_MEMORY_LIMIT`` / ``_THREADS`` / ``_MAX_TEMP_SIZE`` DuckDB's resources
+- ``LEDGERLAB_ENGINE``     ``duckdb`` (default) or ``spark``: where ingest, build,
+  validation and the scores run (the CLI's ``--engine`` sets it; see ``engine()``)
 
 This module is the one definition of the warehouse path and the DuckDB
 settings. dbt cannot import Python, so the committed ``profiles.yml`` reads
@@ -21,6 +23,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ledgerlab.core.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,6 +103,26 @@ class Paths:
 def paths() -> Paths:
     """The paths of this process, read from the environment at call time."""
     return Paths()
+
+
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
+
+
+class UnknownEngine(UserError):
+    """LEDGERLAB_ENGINE (or --engine) names no engine ledgerlab has."""
+
+
+def engine() -> str:
+    """The engine of this process: ``LEDGERLAB_ENGINE``, else DuckDB.
+
+    The one place the setting is resolved; the CLI's ``--engine`` only sets
+    the variable, so that every layer (and a child process) reads the same.
+    """
+    value = (os.environ.get("LEDGERLAB_ENGINE") or DEFAULT_ENGINE).strip().lower()
+    if value not in ENGINES:
+        raise UnknownEngine(f"unknown engine {value!r} (LEDGERLAB_ENGINE or --engine): use {' or '.join(ENGINES)}")
+    return value
 
 
 def taiwan_csv() -> Path | None:

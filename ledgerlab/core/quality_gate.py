@@ -48,8 +48,39 @@ class QualityStatus:
         }
 
 
+def _latest_on_spark() -> QualityStatus:
+    """The same as below, from the Spark tables ``quality.*`` (their Parquet files, read by Polars)."""
+    import polars as pl
+
+    from ledgerlab.core import spark_tables
+
+    if not spark_tables.exists("quality", "validation_runs"):
+        return QualityStatus(None, None, None)
+    runs = spark_tables.read("quality", "validation_runs")
+    if runs.height == 0:
+        return QualityStatus(None, None, None)
+    latest = runs.sort(["run_at", "run_id"], descending=True).row(0, named=True)
+    results = spark_tables.scan("quality", "validation_results")
+    failed = (
+        results.filter((pl.col("run_id") == latest["run_id"]) & ~pl.col("success"))
+        .select((pl.col("suite") + ": " + pl.col("expectation_id")).alias("name"), "severity")
+        .sort("name")
+        .collect()
+    )
+    return QualityStatus(
+        run_id=latest["run_id"],
+        run_at=str(latest["run_at"]),
+        data_fingerprint=latest["data_fingerprint"],
+        blocking_failures=[r["name"] for r in failed.iter_rows(named=True) if r["severity"] == "blocking"],
+        warnings=[r["name"] for r in failed.iter_rows(named=True) if r["severity"] != "blocking"],
+        report_path=latest["report_path"],
+    )
+
+
 def latest_quality_status(warehouse_path: Path | None = None) -> QualityStatus:
     """The latest recorded validation run, or an empty status when none ran."""
+    if config.engine() == "spark":
+        return _latest_on_spark()
     with warehouse.connection(warehouse_path, read_only=True) as con:
         if not warehouse.table_exists(con, "quality", "validation_runs"):
             return QualityStatus(None, None, None)

@@ -8,8 +8,11 @@ the session first, the other gets the same one from ``getOrCreate``.
 - ``LEDGERLAB_SPARK_DIR``  tables (``warehouse/``) and the Derby metastore
   (default ``<LEDGERLAB_HOME>/build/spark``)
 - ``LEDGERLAB_SPARK_MASTER`` (``local[2]``), ``LEDGERLAB_SPARK_DRIVER_MEMORY``
-  (``4g``), ``LEDGERLAB_SPARK_SHUFFLE_PARTITIONS`` (``4``): sized for the
+  (``4g``), ``LEDGERLAB_SPARK_SHUFFLE_PARTITIONS`` (``2``): sized for the
   2-core, 24 GB machine
+- ``LEDGERLAB_SPARK_JAVA_OPTIONS`` (none): extra JVM flags of the driver, e.g.
+  ``-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`` for short builds of small
+  banks (the parity test sets them)
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ def settings(directory: Path | None = None) -> dict[str, str]:
     return {
         "spark.master": os.environ.get("LEDGERLAB_SPARK_MASTER", "local[2]"),
         "spark.driver.memory": os.environ.get("LEDGERLAB_SPARK_DRIVER_MEMORY", "4g"),
-        "spark.sql.shuffle.partitions": os.environ.get("LEDGERLAB_SPARK_SHUFFLE_PARTITIONS", "4"),
+        "spark.sql.shuffle.partitions": os.environ.get("LEDGERLAB_SPARK_SHUFFLE_PARTITIONS", "2"),
         "spark.sql.warehouse.dir": f"{root}/warehouse",
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={root}/metastore_db;create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={root}",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={root} "
+        + os.environ.get("LEDGERLAB_SPARK_JAVA_OPTIONS", ""),
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",

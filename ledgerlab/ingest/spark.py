@@ -168,7 +168,11 @@ def _load_table(spark: SparkSession, source: RawSource, path: Path) -> LoadedTab
         raise IngestError(f"{path}: unreadable as table {source.table}: {message}") from None
     if rows == 0 and rejected == 0 and source.required:
         raise IngestError(f"{path}: has a header but no data rows (table {source.table})")
-    return LoadedTable(source.table, path, rows, rejected, path.stat().st_size)
+    # Spark numbers every line after the header, so its data lines are the loaded plus the rejected ones
+    size = path.stat().st_size
+    return LoadedTable(
+        source.table, path, rows, rejected, size, source.source, rows + rejected, required=source.required
+    )
 
 
 def _create_empty(spark: SparkSession, source: RawSource) -> None:
@@ -193,21 +197,30 @@ def _prepare_database(spark: SparkSession) -> None:
 def _write_manifest(spark: SparkSession, result: IngestResult) -> None:
     from pyspark.sql import functions as F
 
+    # the columns of DuckDB's manifest (ledgerlab.ingest._write_manifest), which the raw suite reads
     rows = [
         (
             t.table,
+            t.source,
             t.file.name if t.file else None,
             str(t.file) if t.file else None,
             t.present,
+            t.required,
             t.bytes,
+            t.data_lines,
+            t.blank_lines,
             t.rows,
             t.rejected_lines,
+            t.encoding,
+            t.compression,
+            ", ".join(t.extra_columns) or None,
         )
         for t in result.tables
     ]
     schema = (
-        "table_name string, source_file string, source_path string, present boolean, "
-        "file_bytes bigint, rows_loaded bigint, rejected_lines bigint"
+        "table_name string, source_name string, source_file string, source_path string, present boolean, "
+        "required boolean, file_bytes bigint, data_lines bigint, blank_lines bigint, rows_loaded bigint, "
+        "rejected_lines bigint, encoding string, compression string, extra_columns string"
     )
     frame = spark.createDataFrame(rows, schema).withColumn("loaded_at", F.current_timestamp())
     _write(frame.coalesce(1), "_ingest_manifest")
@@ -229,7 +242,7 @@ def ingest(
     for source, path in planned:
         if path is None:
             _create_empty(spark, source)
-            result.tables.append(LoadedTable(source.table, None, 0, 0, 0))
+            result.tables.append(LoadedTable(source.table, None, 0, 0, 0, source.source, required=source.required))
             result.notes.append(f"optional source {source.default_file} not given: raw.{source.table} is empty")
             continue
         result.tables.append(_load_table(spark, source, path))

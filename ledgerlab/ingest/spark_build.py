@@ -7,6 +7,8 @@ method gets the session the ingest started: one JVM, one metastore.
 
 from __future__ import annotations
 
+import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -16,13 +18,25 @@ from ledgerlab.core import spark as spark_engine
 from ledgerlab.ingest import spark as spark_ingest
 
 
-def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
-    import os
+def _cpu_seconds(spark) -> tuple[float, float]:
+    """CPU seconds used so far by this process and by the Spark JVM (0 where /proc is absent)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    jvm = 0.0
+    proc = getattr(spark.sparkContext._gateway, "proc", None)
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        jvm = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, OSError, IndexError, ValueError):
+        pass
+    return own.ru_utime + own.ru_stime, jvm
 
+
+def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
     for key, value in spark_engine.environment().items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    begun = time.perf_counter()
     spark = spark_engine.session()
     started = time.perf_counter()
     spark_ingest.ingest(raw_dir, spark=spark)
@@ -43,7 +57,12 @@ def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
         ]
     )
     built = time.perf_counter()
-    print(f"spark ingest {ingested - started:.1f} s, dbt build {built - ingested:.1f} s", flush=True)
+    python_cpu, jvm_cpu = _cpu_seconds(spark)
+    print(
+        f"spark session {started - begun:.1f} s, ingest {ingested - started:.1f} s, dbt build {built - ingested:.1f} s"
+        f" (CPU: Python {python_cpu:.0f} s, Spark JVM {jvm_cpu:.0f} s)",
+        flush=True,
+    )
     spark.stop()
     return 0 if result.success else 1
 

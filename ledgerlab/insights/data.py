@@ -45,7 +45,13 @@ class Warehouse:
         self.path = Path(path) if path is not None else config.paths().warehouse
         self.con: duckdb.DuckDBPyConnection | None = None
         self.problem: str | None = None
-        if not self.path.exists():
+        if path is None and config.engine() == "spark":  # the Spark tables' Parquet files, as views
+            from ledgerlab.core import spark_tables
+
+            self.path = spark_tables.warehouse_dir()
+            self.con = duckdb.connect()
+            spark_tables.attach_as_views(self.con)
+        elif not self.path.exists():
             self.problem = f"no warehouse at {self.path} — run `ledgerlab ingest` and `ledgerlab build` first"
         else:
             self.con = warehouse.connect(self.path, read_only=True)

@@ -27,6 +27,7 @@
       the account's rate of active days outside the gap: evidence =
       rate x (gap - 1) / ln 10 = -log10 P(no active day in the silent days).
 -#}
+{%- set data_end = "cast('" ~ var('data_end_date') ~ "' as date)" %}
 with
 
 transactions as (
@@ -66,7 +67,7 @@ cash_baselines as (
         account_id,
         count(*) as n_withdrawals,
         median(log_amount) as median_log_amount,
-        1.4826 * mad(log_amount) as own_log_spread
+        1.4826 * {{ median_absolute_deviation('log_amount') }} as own_log_spread
     from cash_withdrawals
     group by account_id
 
@@ -89,8 +90,8 @@ cash_baselines_shrunk as (
         greatest(
             sqrt(
                 (
-                    cash_baselines.n_withdrawals * cash_baselines.own_log_spread ^ 2
-                    + {{ var('anomaly_cash_shrinkage_n') }} * bank_cash_spread.typical_log_spread ^ 2
+                    cash_baselines.n_withdrawals * power(cash_baselines.own_log_spread, 2)
+                    + {{ var('anomaly_cash_shrinkage_n') }} * power(bank_cash_spread.typical_log_spread, 2)
                 ) / (cash_baselines.n_withdrawals + {{ var('anomaly_cash_shrinkage_n') }})
             ),
             0.01
@@ -120,7 +121,7 @@ cash_scored as (
         withdrawals.amount as observed_value,
         exp(baselines.median_log_amount) as baseline_value,
         baselines.n_withdrawals as n_history,
-        greatest((withdrawals.log_amount - baselines.median_log_amount) / baselines.log_spread, 0) ^ 2
+        power(greatest((withdrawals.log_amount - baselines.median_log_amount) / baselines.log_spread, 0), 2)
         / (2 * ln(10))
         - log10(withdrawals.bank_share) as evidence
     from cash_ranked_in_bank as withdrawals
@@ -159,10 +160,8 @@ income_rates as (
         account_id,
         last_income_month,
         n_income_months,
-        datediff('month', first_income_month, last_income_month) + 1 as span_months,
-        datediff(
-            'month', last_income_month, date_trunc('month', cast('{{ var("data_end_date") }}' as date))
-        ) as months_without
+        {{ month_diff('first_income_month', 'last_income_month') }} + 1 as span_months,
+        {{ month_diff('last_income_month', data_end) }} as months_without
     from income_spans
 
 ),
@@ -194,19 +193,30 @@ income_scored as (
 ),
 
 -- new_counterparty_burst
-first_payments_to_counterparty as (
+payments_ranked_per_counterparty as (
 
     select
         account_id,
         trans_id,
-        trans_date
-    from transactions
-    where direction = 'debit' and counterparty_account is not null and counterparty_account != '0'
-    qualify
+        trans_date,
         row_number() over (
             partition by account_id, counterparty_bank, counterparty_account
             order by trans_date, _source_line
-        ) = 1
+        ) as payment_number
+    from transactions
+    where direction = 'debit' and counterparty_account is not null and counterparty_account != '0'
+
+),
+
+first_payments_to_counterparty as (
+
+    -- a filter on the ranked rows, not QUALIFY: Spark SQL has no QUALIFY
+    select
+        account_id,
+        trans_id,
+        trans_date
+    from payments_ranked_per_counterparty
+    where payment_number = 1
 
 ),
 
@@ -216,8 +226,10 @@ first_payments_settled as (
         first_payments.account_id,
         first_payments.trans_id,
         first_payments.trans_date,
-        cast('{{ var("data_end_date") }}' as date)
-        - (spans.first_date + {{ var('anomaly_new_counterparty_settling_days') }}) + 1 as days_observed
+        {{ days_between(
+            '(spans.first_date + ' ~ var('anomaly_new_counterparty_settling_days') ~ ')',
+            data_end,
+        ) }} + 1 as days_observed
     from first_payments_to_counterparty as first_payments
     inner join account_spans as spans
         on first_payments.account_id = spans.account_id
@@ -234,7 +246,7 @@ new_counterparty_windows as (
         count(*) over (
             partition by account_id
             -- days since 1900 as an integer: a plain numeric range frame
-            order by trans_date - date '1900-01-01'
+            order by {{ days_between("date '1900-01-01'", 'trans_date') }}
             range between {{ var('anomaly_new_counterparty_window_days') - 1 }} preceding and current row
         ) as n_in_window,
         count(*) over (partition by account_id) as n_first_seen
@@ -270,7 +282,8 @@ new_counterparty_scored as (
             when n_in_window < {{ var('anomaly_burst_min_new_counterparties') }} then 0.0
             when expected_in_window >= n_in_window + 1 then 0.0
             else greatest(
-                    -(n_in_window * ln(expected_in_window) - expected_in_window - lgamma(n_in_window + 1)) / ln(10)
+                    -(n_in_window * ln(expected_in_window) - expected_in_window - {{ log_factorial('n_in_window') }})
+                    / ln(10)
                     + log10(1 - expected_in_window / (n_in_window + 1)),
                     0.0
                 )
@@ -294,7 +307,9 @@ gaps_measured as (
     select
         account_id,
         trans_date,
-        trans_date - lag(trans_date) over (partition by account_id order by trans_date) as gap_days
+        {{ days_between(
+            'lag(trans_date) over (partition by account_id order by trans_date)', 'trans_date'
+        ) }} as gap_days
     from active_days
 
 ),
@@ -307,11 +322,11 @@ dormancy_scored as (
         'dormancy' as signal,
         cast(gaps.gap_days as double) as observed_value,
         -- the account's usual days per active day, outside this gap
-        greatest(cast('{{ var("data_end_date") }}' as date) - spans.first_date + 1 - gaps.gap_days, 1)
+        greatest({{ days_between('spans.first_date', data_end) }} + 1 - gaps.gap_days, 1)
         / greatest(spans.n_active_days - 1, 1) as baseline_value,
         spans.n_active_days as n_history,
         (gaps.gap_days - 1) * greatest(spans.n_active_days - 1, 1)
-        / greatest(cast('{{ var("data_end_date") }}' as date) - spans.first_date + 1 - gaps.gap_days, 1)
+        / greatest({{ days_between('spans.first_date', data_end) }} + 1 - gaps.gap_days, 1)
         / ln(10) as evidence
     from gaps_measured as gaps
     inner join account_spans as spans
@@ -322,25 +337,34 @@ dormancy_scored as (
 
 signals as (
 
+    -- the four CTEs list the same columns in the same order (Spark SQL has no UNION BY NAME)
     select * from cash_scored
-    union all by name
+    union all
     select * from income_scored
-    union all by name
+    union all
     select * from new_counterparty_scored
-    union all by name
+    union all
     select * from dormancy_scored
+
+),
+
+signals_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id, signal
+            order by evidence desc, event_date asc
+        ) as signal_rank
+    from signals
 
 ),
 
 strongest_per_account as (
 
     select *
-    from signals
-    qualify
-        row_number() over (
-            partition by account_id, signal
-            order by evidence desc, event_date asc
-        ) = 1
+    from signals_ranked
+    where signal_rank = 1
 
 ),
 
