@@ -6,8 +6,7 @@ cores, and one Spark at a time. `make test` runs them (it installs the Spark
 extra); the file is collected first (``conftest.py``), so it occupies one
 worker from the start while the other worker runs the rest of the suite.
 `make test-spark` runs only them. The parity build runs in a child process
-with its own session (ingest and dbt share it there), with JVM flags for a
-short job (``SHORT_JOB_JAVA_OPTIONS``). Without pyspark or Java they skip,
+with its own session (ingest and dbt share it there). Without pyspark or Java they skip,
 except on CI (``CI`` set), where a missing install is a failure. They are
 marked ``spark``. Timings: docs/SCALE_OUT.md.
 """
@@ -28,9 +27,6 @@ from ledgerlab.engines import parity
 
 PARITY_ACCOUNTS = 300
 PARITY_SEED = 7
-# A build of minutes, not hours: C1-compiled code only (the C2 compiler's
-# threads would take a core from the build) and one GC thread.
-SHORT_JOB_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 
 def _spark_or_skip() -> None:
@@ -86,9 +82,6 @@ def spark(spark_dir: Path):
     with pytest.MonkeyPatch.context() as mp:
         for key, value in spark_engine.environment(spark_dir).items():
             mp.setenv(key, value)
-        mp.setenv(
-            "LEDGERLAB_SPARK_JAVA_OPTIONS", os.environ.get("LEDGERLAB_SPARK_JAVA_OPTIONS", SHORT_JOB_JAVA_OPTIONS)
-        )
         session = spark_engine.session(spark_dir)
         yield session
         session.stop()
