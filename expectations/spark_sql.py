@@ -4,7 +4,7 @@ The suites are written once, in DuckDB SQL (``expectations.suites``). On the
 Spark engine each ``UnexpectedRowsExpectation`` query passes through
 ``for_spark``, which rewrites the few constructs the two dialects spell
 differently. Each rule is exact for the forms the suites use, and the Spark
-validation test (``tests/ledgerlab/engines/test_spark_validation.py``)
+validation test (``tests/ledgerlab/engines/test_spark.py``)
 compares every expectation's result on both engines, so a query that a rule
 translates wrongly fails there:
 

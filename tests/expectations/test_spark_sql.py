@@ -1,7 +1,7 @@
 """The DuckDB → Spark SQL rewrites of the suites' checks (expectations.spark_sql).
 
 Each rule on the forms the suites write; the Spark validation test
-(tests/ledgerlab/engines/test_spark_validation.py) checks the results on a
+(tests/ledgerlab/engines/test_spark.py) checks the results on a
 real Spark. Where both engines are at hand, this test runs the DuckDB form
 in DuckDB to pin the semantics the Spark form must reproduce.
 """

@@ -4,7 +4,7 @@
 ML layer, the quality gate and the insight report read Spark's tables as
 the Parquet files Spark writes (ledgerlab.core.spark_tables). These tests
 lay such files out by hand (the folder layout of Spark's Hive warehouse),
-so they run without Java; tests/ledgerlab/engines/test_spark_validation.py
+so they run without Java; tests/ledgerlab/engines/test_spark.py
 and the end-to-end figures in docs/SCALE_OUT.md cover real Spark.
 """
 

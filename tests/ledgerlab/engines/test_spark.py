@@ -1,4 +1,8 @@
-"""The Spark engine: its settings, Spark ingest, and parity with DuckDB.
+"""The Spark engine: its settings, Spark ingest, and parity with DuckDB (marts, quarantine, validation).
+
+One generated bank is built once per engine (module fixtures) and read by
+the parity tests and the validation tests: every mart and the quarantine
+equal, and every GX expectation with the same status and unexpected count.
 
 Every Spark test lives in this one file, so that pytest-xdist (``--dist
 loadfile``) runs them one after another in one worker: the machine has two
@@ -13,6 +17,7 @@ marked ``spark``. Timings: docs/SCALE_OUT.md.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -165,59 +170,70 @@ def parity_bank(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def duckdb_build(parity_bank: Path, tmp_path_factory) -> Path:
-    """The bank built on DuckDB (dbt build: models and every test)."""
-    import subprocess
-    import sys
+def _cli(home: Path, engine: str, *args: str):
+    """``python *args`` in ``home`` (LEDGERLAB_HOME) on ``engine``, in a child process.
 
-    from ledgerlab.ingest import ingest
-
-    root = tmp_path_factory.mktemp("parity_duckdb")
-    warehouse = root / "ledgerlab.duckdb"
-    ingest(parity_bank, warehouse_path=warehouse)
-    env = dict(
-        os.environ,
-        LEDGERLAB_WAREHOUSE=str(warehouse),
-        DBT_TARGET_PATH=str(root / "target"),
-        DBT_LOG_PATH=str(root / "logs"),
-        DBT_PROFILES_DIR=str(config.REPO_ROOT),
-        DBT_PROJECT_DIR=str(config.REPO_ROOT),
-        DO_NOT_TRACK="1",
-    )
-    dbt = str(Path(sys.executable).parent / "dbt")
-    process = subprocess.run(
-        [dbt, "--no-use-colors", "build"], cwd=config.REPO_ROOT, env=env, capture_output=True, text=True
-    )
-    assert process.returncode == 0, process.stdout[-6000:]
-    return warehouse
-
-
-@pytest.fixture(scope="module")
-def spark_build(spark, parity_bank: Path, tmp_path_factory) -> Path:
-    """The same bank ingested by Spark and built by dbt-spark (models, data and unit tests).
-
-    In a child process: pytest imports tests/dbt as a package named ``dbt``,
-    which hides dbt itself here. The file's own session is stopped first (one
-    Spark at a time on two cores). Returns the Spark warehouse folder.
+    A child process: pytest imports tests/dbt as a package named ``dbt``,
+    which hides dbt itself here, and the Spark metastore (Derby) admits one
+    process at a time.
     """
     import subprocess
     import sys
 
-    spark.stop()
-    root = tmp_path_factory.mktemp("parity_spark")
     env = dict(
-        os.environ, LEDGERLAB_SPARK_DIR=str(root), DBT_LOG_PATH=str(root / "logs"), DBT_TARGET_PATH=str(root / "target")
+        os.environ,
+        LEDGERLAB_HOME=str(home),
+        LEDGERLAB_ENGINE=engine,
+        DBT_TARGET_PATH=str(home / "target"),
+        DBT_LOG_PATH=str(home / "logs"),
     )
-    process = subprocess.run(
-        [sys.executable, "-m", "ledgerlab.ingest.spark_build", str(parity_bank)],
-        cwd=config.REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert process.returncode == 0, process.stdout[-6000:] + process.stderr[-3000:]
-    return root / "warehouse"
+    env.pop("LEDGERLAB_WAREHOUSE", None)
+    env.pop("LEDGERLAB_SPARK_DIR", None)
+    return subprocess.run([sys.executable, *args], cwd=config.REPO_ROOT, env=env, capture_output=True, text=True)
+
+
+def _succeeded(process, exit_codes: tuple[int, ...] = (0,)) -> None:
+    assert process.returncode in exit_codes, process.stdout[-6000:] + process.stderr[-3000:]
+
+
+# `ledgerlab validate` exits 1 when a blocking check fails: the generated bank's injected
+# defects are meant to be found, so both 0 and 1 are a completed validation.
+VALIDATED = (0, 1)
+
+
+@pytest.fixture(scope="module")
+def duckdb_home(parity_bank: Path, tmp_path_factory) -> Path:
+    """The bank on DuckDB through the CLI: ingest, build (dbt build: models and every test), validate."""
+    home = tmp_path_factory.mktemp("parity_duckdb")
+    _succeeded(_cli(home, "duckdb", "-m", "ledgerlab", "ingest", "--raw", str(parity_bank)))
+    _succeeded(_cli(home, "duckdb", "-m", "ledgerlab", "build"))
+    _succeeded(_cli(home, "duckdb", "-m", "ledgerlab", "validate"), VALIDATED)
+    return home
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(duckdb_home: Path) -> Path:
+    return config.default_warehouse(duckdb_home)
+
+
+@pytest.fixture(scope="module")
+def spark_home(spark, parity_bank: Path, tmp_path_factory) -> Path:
+    """The same bank on Spark: Spark ingest and dbt-spark's build (models, data and unit tests)
+    in one session, then the CLI's validation on Spark.
+
+    The file's own session is stopped first (one Spark at a time on two cores).
+    """
+    spark.stop()
+    home = tmp_path_factory.mktemp("parity_spark")
+    _succeeded(_cli(home, "spark", "-m", "ledgerlab.ingest.spark_build", str(parity_bank)))
+    _succeeded(_cli(home, "spark", "-m", "ledgerlab", "validate"), VALIDATED)
+    return home
+
+
+@pytest.fixture(scope="module")
+def spark_build(spark_home: Path) -> Path:
+    """The Spark warehouse folder (``spark.sql.warehouse.dir``) of ``spark_home``."""
+    return spark_home / "build" / "spark" / "warehouse"
 
 
 def _spark_table(warehouse: Path, database: str, table: str, like: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -286,3 +302,74 @@ def test_pseudonyms_are_equal_on_both_engines(duckdb_build, spark_build) -> None
     key = config.pseudonym_key()[0].encode()
     for client_key, raw_id in list(duck.values())[:20]:
         assert client_key == hmac.new(key, str(int(raw_id)).encode(), hashlib.sha256).hexdigest()
+
+
+# Validation on Spark: the same suites through GX's Spark datasource, on the same builds.
+
+
+def _expectation_results(home: Path) -> dict[tuple[str, str], tuple[str, int | None]]:
+    """(suite, expectation) → (status, unexpected count) from the run's summary.json."""
+    summary = json.loads((home / "reports" / "quality" / "summary.json").read_text())
+    return {
+        (suite["name"], e["id"]): (e["status"], e.get("unexpected_count"))
+        for suite in summary["suites"]
+        for e in suite["expectations"]
+    }
+
+
+def _result_differences(left: dict, right: dict) -> list[str]:
+    """Every expectation whose result differs, or that ran on one side only."""
+    out = []
+    for key in sorted(set(left) | set(right)):
+        a, b = left.get(key, "missing"), right.get(key, "missing")
+        if a != b:
+            out.append(f"{key[0]}: {key[1]}: duckdb {a} vs spark {b}")
+    return out
+
+
+@pytest.mark.spark
+def test_every_expectation_has_the_same_result_on_both_engines(duckdb_home: Path, spark_home: Path) -> None:
+    duckdb_results, spark_results = _expectation_results(duckdb_home), _expectation_results(spark_home)
+    assert len(duckdb_results) > 100  # every layer ran, not a handful of suites
+    found = _result_differences(duckdb_results, spark_results)
+    assert not found, "\n".join(found)
+    # the generated bank's injected defects are found, the same way, on Spark too
+    assert {status for status, _ in spark_results.values()} >= {"passed", "failed"}
+
+
+@pytest.mark.spark
+def test_quality_gate_and_data_docs_work_the_same_on_spark(duckdb_home: Path, spark_home: Path) -> None:
+    for home in (duckdb_home, spark_home):
+        pages = list((home / "reports" / "quality" / "gx" / "validations").rglob("*.html"))
+        assert (home / "reports" / "quality" / "gx" / "index.html").is_file() and len(pages) > 20
+    gate = (
+        "import json; from ledgerlab.core.quality_gate import latest_quality_status as s; "
+        "q = s(); print(json.dumps([q.run_id is not None, q.blocking_failures, q.warnings]))"
+    )
+    seen = []
+    for home, engine in ((duckdb_home, "duckdb"), (spark_home, "spark")):
+        process = _cli(home, engine, "-c", gate)
+        _succeeded(process)
+        seen.append(json.loads(process.stdout.strip().splitlines()[-1]))
+    assert seen[0][0] and seen[1][0]
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.spark
+def test_a_perturbed_spark_table_is_caught(duckdb_home: Path, spark_home: Path) -> None:
+    """A duplicated district row on Spark only: the comparison must name the district count check.
+
+    Runs last: it changes the Spark build (the parity tests above read it first).
+    """
+    perturb_and_revalidate = (
+        "from ledgerlab.core import spark; s = spark.session(); "
+        "rows = s.table('marts.dim_districts').limit(1).collect(); "
+        "s.createDataFrame(rows, s.table('marts.dim_districts').schema)"
+        ".write.mode('append').insertInto('marts.dim_districts'); "
+        "from expectations.runner import validate; validate(suites=['marts.dim_districts'])"
+    )
+    _succeeded(_cli(spark_home, "spark", "-c", perturb_and_revalidate))
+    spark_results = _expectation_results(spark_home)
+    duckdb_results = {k: v for k, v in _expectation_results(duckdb_home).items() if k[0] == "marts.dim_districts"}
+    found = _result_differences(duckdb_results, spark_results)
+    assert any("seventy_seven_districts" in line for line in found), found
