@@ -1,8 +1,9 @@
 """Shared fixtures of the dbt-layer tests: one built warehouse per data set.
 
 Building costs seconds, so each data set is ingested and built once per
-session, in a temporary folder, with its own warehouse, dbt target and log
-directories (never the developer's). Tests that change data work on a copy.
+session (one build shared by the xdist workers), in a temporary folder, with
+its own warehouse, dbt target and log directories (never the developer's).
+Tests only read it; tests that change data work on a copy.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ REPO_ROOT = config.REPO_ROOT
 DBT = str(Path(sys.executable).parent / "dbt")
 GENERATED_ACCOUNTS = 300
 GENERATED_SEED = 7
+BUILD_RECORD = "build.json"
 
 
 @dataclass
@@ -93,7 +95,23 @@ def build_warehouse(root: Path, raw_dir: Path, taiwan_csv: Path | None = None) -
     process = warehouse.dbt("build")
     warehouse.build_seconds = time.perf_counter() - started
     warehouse.build_output = process.stdout
+    (root / BUILD_RECORD).write_text(
+        json.dumps({"build_seconds": warehouse.build_seconds, "build_output": warehouse.build_output})
+    )
     return warehouse
+
+
+def built_warehouse(root: Path, raw_dir: Path) -> Warehouse:
+    """The warehouse that ``build_warehouse`` left in ``root`` (built by this or another worker)."""
+    record = json.loads((root / BUILD_RECORD).read_text())
+    return Warehouse(
+        root / "ledgerlab.duckdb",
+        root / "target",
+        root / "logs",
+        raw_dir,
+        build_seconds=record["build_seconds"],
+        build_output=record["build_output"],
+    )
 
 
 @pytest.fixture(scope="session")
@@ -103,16 +121,17 @@ def real_warehouse(tmp_path_factory, real_berka_dir: Path, real_taiwan_csv: Path
 
 
 @pytest.fixture(scope="session")
-def generated_dir(tmp_path_factory) -> Path:
-    """Small generated data with injected defects and digital events."""
+def generated_dir(shared_folder) -> Path:
+    """Small generated data with injected defects and digital events (generated once per session)."""
     from ledgerlab.generator import generate
 
-    out = tmp_path_factory.mktemp("generated")
-    generate(out, accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED)
-    return out
+    return shared_folder(
+        "dbt_generated_data", lambda out: generate(out, accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED)
+    )
 
 
 @pytest.fixture(scope="session")
-def generated_warehouse(tmp_path_factory, generated_dir: Path) -> Warehouse:
-    """The generated data ingested and built with `dbt build`."""
-    return build_warehouse(tmp_path_factory.mktemp("dbt_generated"), generated_dir)
+def generated_warehouse(shared_folder, generated_dir: Path) -> Warehouse:
+    """The generated data ingested and built with `dbt build`, once per session (read only: copy to change)."""
+    root = shared_folder("dbt_generated", lambda root: build_warehouse(root, generated_dir))
+    return built_warehouse(root, generated_dir)
