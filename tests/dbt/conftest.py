@@ -115,9 +115,17 @@ def built_warehouse(root: Path, raw_dir: Path) -> Warehouse:
 
 
 @pytest.fixture(scope="session")
-def real_warehouse(tmp_path_factory, real_berka_dir: Path, real_taiwan_csv: Path) -> Warehouse:
-    """The real Berka files and the Taiwan file, ingested and built (skips when absent)."""
-    return build_warehouse(tmp_path_factory.mktemp("dbt_real"), real_berka_dir, real_taiwan_csv)
+def real_warehouse(real_run, real_berka_dir: Path) -> Warehouse:
+    """The real Berka files and the Taiwan file, ingested and built (skips when absent).
+
+    The warehouse of the session's one `ledgerlab run` on the real files (tests/conftest.py),
+    whose `dbt build` is the same as this folder's fixtures run: building it again cost a
+    minute. Read only.
+    """
+    home, proc = real_run
+    if proc.returncode != 0:
+        pytest.fail(f"ledgerlab run on the real files failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+    return Warehouse(home / "warehouse" / "ledgerlab.duckdb", home / "target", home / "logs", real_berka_dir)
 
 
 @pytest.fixture(scope="session")
