@@ -152,11 +152,15 @@ START_FIRST = (
 START_LAST = ("tests/dbt/test_real_facts.py",)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # runs after tests/ledgerlab/engines/conftest.py's order (Spark files first, then most tests
+    # first) and keeps it where this one has no opinion: the sort is stable
     first = {path: rank for rank, path in enumerate(START_FIRST)}
+    spark_files = {item.path for item in items if item.get_closest_marker("spark")}
 
-    def rank(item: pytest.Item) -> int:
+    def rank(item: pytest.Item) -> tuple[bool, int]:
         path = Path(item.path).relative_to(config.rootpath).as_posix()
-        return first.get(path, len(first) + (path in START_LAST))
+        return item.path not in spark_files, first.get(path, len(first) + (path in START_LAST))
 
     items.sort(key=rank)  # stable: a file's tests keep their order
