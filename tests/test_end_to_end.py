@@ -1,4 +1,4 @@
-"""The real CLI, end to end, on a small generated bank and on the real Berka files.
+"""The real CLI, end to end, on a small generated bank (the real files: test_end_to_end_real.py).
 
 These are the README's promise in miniature: one `ledgerlab run` leaves a
 warehouse, quality report, metrics, a saved model, scores and the insight
@@ -8,9 +8,6 @@ report — and every figure in them comes from this run's data.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -19,29 +16,12 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def _run_cli(args: list[str], home: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.update(
-        {
-            "LEDGERLAB_HOME": str(home),
-            "LEDGERLAB_WAREHOUSE": str(home / "warehouse" / "ledgerlab.duckdb"),
-            "DBT_TARGET_PATH": str(home / "target"),
-            "DBT_LOG_PATH": str(home / "logs"),
-            **(extra_env or {}),
-        }
-    )
-    env.pop("LEDGERLAB_TAIWAN_CSV", None) if "LEDGERLAB_TAIWAN_CSV" not in (extra_env or {}) else None
-    return subprocess.run(
-        [sys.executable, "-m", "ledgerlab", *args], env=env, capture_output=True, text=True, timeout=900
-    )
-
-
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_run(tmp_path_factory: pytest.TempPathFactory, run_ledgerlab) -> Path:
     home = tmp_path_factory.mktemp("e2e_small")
     # Seed 15 gives 137 loans with 21 bad ones: loan_default needs 15 positives (min_positives),
     # and 800 accounts keep the run short. A generator change can move that count.
-    proc = _run_cli(["run", "--accounts", "800", "--seed", "15"], home)
+    proc = run_ledgerlab(["run", "--accounts", "800", "--seed", "15"], home)
     assert proc.returncode == 0, f"ledgerlab run failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     assert "skipped: loan_default" not in proc.stdout, (
         "loan_default was skipped (too few bad loans for this seed): choose another seed\n" + proc.stdout[-2000:]
@@ -92,14 +72,3 @@ def test_run_writes_one_score_per_loan(small_run: Path) -> None:
 def test_quality_summary_names_suites(small_run: Path) -> None:
     summary = json.loads((small_run / "reports/quality/summary.json").read_text())
     assert summary["suites"], "summary.json lists no suites"
-
-
-def test_run_on_real_berka_files(real_berka_dir: Path, tmp_path: Path) -> None:
-    proc = _run_cli(["run", "--raw", str(real_berka_dir)], tmp_path)
-    assert proc.returncode == 0, f"ledgerlab run --raw failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    con = duckdb.connect(str(tmp_path / "warehouse" / "ledgerlab.duckdb"), read_only=True)
-    genders = dict(con.execute("select gender, count(*) from staging.stg_berka__clients group by 1").fetchall())
-    assert genders == {"M": 2724, "F": 2645}
-    statuses = dict(con.execute("select loan_status, count(*) from marts.loan_features group by 1").fetchall())
-    assert statuses == {"A": 203, "B": 31, "C": 403, "D": 45}
-    assert (tmp_path / "reports/insights/index.html").is_file()

@@ -1,8 +1,9 @@
 """Shared fixtures of the dbt-layer tests: one built warehouse per data set.
 
 Building costs seconds, so each data set is ingested and built once per
-session, in a temporary folder, with its own warehouse, dbt target and log
-directories (never the developer's). Tests that change data work on a copy.
+session (one build shared by the xdist workers), in a temporary folder, with
+its own warehouse, dbt target and log directories (never the developer's).
+Tests only read it; tests that change data work on a copy.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ REPO_ROOT = config.REPO_ROOT
 DBT = str(Path(sys.executable).parent / "dbt")
 GENERATED_ACCOUNTS = 300
 GENERATED_SEED = 7
+BUILD_RECORD = "build.json"
 
 
 @dataclass
@@ -93,26 +95,51 @@ def build_warehouse(root: Path, raw_dir: Path, taiwan_csv: Path | None = None) -
     process = warehouse.dbt("build")
     warehouse.build_seconds = time.perf_counter() - started
     warehouse.build_output = process.stdout
+    (root / BUILD_RECORD).write_text(
+        json.dumps({"build_seconds": warehouse.build_seconds, "build_output": warehouse.build_output})
+    )
     return warehouse
 
 
-@pytest.fixture(scope="session")
-def real_warehouse(tmp_path_factory, real_berka_dir: Path, real_taiwan_csv: Path) -> Warehouse:
-    """The real Berka files and the Taiwan file, ingested and built (skips when absent)."""
-    return build_warehouse(tmp_path_factory.mktemp("dbt_real"), real_berka_dir, real_taiwan_csv)
+def built_warehouse(root: Path, raw_dir: Path) -> Warehouse:
+    """The warehouse that ``build_warehouse`` left in ``root`` (built by this or another worker)."""
+    record = json.loads((root / BUILD_RECORD).read_text())
+    return Warehouse(
+        root / "ledgerlab.duckdb",
+        root / "target",
+        root / "logs",
+        raw_dir,
+        build_seconds=record["build_seconds"],
+        build_output=record["build_output"],
+    )
 
 
 @pytest.fixture(scope="session")
-def generated_dir(tmp_path_factory) -> Path:
-    """Small generated data with injected defects and digital events."""
+def real_warehouse(real_run, real_berka_dir: Path) -> Warehouse:
+    """The real Berka files and the Taiwan file, ingested and built (skips when absent).
+
+    The warehouse of the session's one `ledgerlab run` on the real files (tests/conftest.py),
+    whose `dbt build` is the same as this folder's fixtures run: building it again cost a
+    minute. Read only.
+    """
+    home, proc = real_run
+    if proc.returncode != 0:
+        pytest.fail(f"ledgerlab run on the real files failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+    return Warehouse(home / "warehouse" / "ledgerlab.duckdb", home / "target", home / "logs", real_berka_dir)
+
+
+@pytest.fixture(scope="session")
+def generated_dir(shared_folder) -> Path:
+    """Small generated data with injected defects and digital events (generated once per session)."""
     from ledgerlab.generator import generate
 
-    out = tmp_path_factory.mktemp("generated")
-    generate(out, accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED)
-    return out
+    return shared_folder(
+        "dbt_generated_data", lambda out: generate(out, accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED)
+    )
 
 
 @pytest.fixture(scope="session")
-def generated_warehouse(tmp_path_factory, generated_dir: Path) -> Warehouse:
-    """The generated data ingested and built with `dbt build`."""
-    return build_warehouse(tmp_path_factory.mktemp("dbt_generated"), generated_dir)
+def generated_warehouse(shared_folder, generated_dir: Path) -> Warehouse:
+    """The generated data ingested and built with `dbt build`, once per session (read only: copy to change)."""
+    root = shared_folder("dbt_generated", lambda root: build_warehouse(root, generated_dir))
+    return built_warehouse(root, generated_dir)

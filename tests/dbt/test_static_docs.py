@@ -11,10 +11,12 @@ OUTSIDE_LOAD = re.compile(
 )
 
 
-def test_static_docs_are_one_air_gapped_page(generated_warehouse, monkeypatch) -> None:
-    monkeypatch.setenv("DBT_TARGET_PATH", str(generated_warehouse.target))
-    monkeypatch.setenv("DBT_LOG_PATH", str(generated_warehouse.logs))
-    page = build_static_docs(warehouse_path=generated_warehouse.path)
+def test_static_docs_are_one_air_gapped_page(generated_warehouse, monkeypatch, tmp_path) -> None:
+    # dbt docs writes into its target folder: a copy, as the shared build is read by other workers
+    work = generated_warehouse.copy(tmp_path / "docs")
+    monkeypatch.setenv("DBT_TARGET_PATH", str(work.target))
+    monkeypatch.setenv("DBT_LOG_PATH", str(work.logs))
+    page = build_static_docs(warehouse_path=work.path)
     html = page.read_text(encoding="utf-8")
     assert "loan_features" in html and len(html) > 100_000
     offending = sorted({m.group(0) for m in OUTSIDE_LOAD.finditer(html)})

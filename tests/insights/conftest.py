@@ -9,12 +9,14 @@ from .small_warehouse import build_small_warehouse, env_for
 
 
 @pytest.fixture(scope="session")
-def small_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_home(shared_folder) -> Path:
     # LEDGERLAB_TEST_SMALL_HOME: reuse a small warehouse built earlier (iterating on the report)
     reuse = os.environ.get("LEDGERLAB_TEST_SMALL_HOME")
-    root = Path(reuse) if reuse else tmp_path_factory.getbasetemp() / "insights_small_warehouse"
-    build_small_warehouse(root)
-    return root
+    if reuse:
+        build_small_warehouse(Path(reuse))
+        return Path(reuse)
+    # one build per session, shared by the xdist workers (and by tests/insights and tests/notebooks)
+    return shared_folder("insights_small_warehouse", build_small_warehouse)
 
 
 @pytest.fixture(scope="session")
