@@ -58,7 +58,7 @@ run: install ## Run the whole pipeline on the embedded synthetic bank (ACCOUNTS=
 test: install-spark ## Run the full test suite (pytest: dbt build and its tests on DuckDB, and the same on Spark)
 	@# Both cores; a module's fixtures (e.g. the end-to-end run) are built once per file.
 	@# The Spark tests (one file, marked spark) are handed out first, so their file occupies
-	@# one worker from the start while the other runs the rest (tests/ledgerlab/engines/conftest.py
+	@# one worker from the start while the other runs the rest (tests/conftest.py
 	@# orders the files; --no-loadscope-reorder keeps that order).
 	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 

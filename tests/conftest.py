@@ -152,10 +152,9 @@ START_FIRST = (
 START_LAST = ("tests/dbt/test_real_facts.py",)
 
 
-@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # runs after tests/ledgerlab/engines/conftest.py's order (Spark files first, then most tests
-    # first) and keeps it where this one has no opinion: the sort is stable
+    # files with Spark tests first (the longest: one worker runs them from the start), then
+    # START_FIRST in its order, the rest as collected, START_LAST last; the sort is stable
     first = {path: rank for rank, path in enumerate(START_FIRST)}
     spark_files = {item.path for item in items if item.get_closest_marker("spark")}
 
