@@ -44,6 +44,24 @@ create table if not exists quality.validation_results (
 """
 
 
+def result_record(run_id: str, e) -> list:
+    """One row of quality.validation_results (RESULTS_DDL's column order), on either engine."""
+    return [
+        run_id,
+        e.suite,
+        e.expectation_id,
+        e.expectation_type,
+        e.column,
+        e.severity,
+        e.success,
+        to_json_text(e.observed_value if e.error is None else {"error": e.error}),
+        e.unexpected_count if isinstance(e.unexpected_count, int) else None,
+        to_json_text(e.unexpected_sample),
+        e.element_count if isinstance(e.element_count, int) else None,
+        ",".join(e.catches),
+    ]
+
+
 def record_run(
     warehouse_path: Path,
     *,
@@ -68,22 +86,6 @@ def record_run(
         if rows:
             con.executemany(
                 "insert into quality.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        run_id,
-                        e.suite,
-                        e.expectation_id,
-                        e.expectation_type,
-                        e.column,
-                        e.severity,
-                        e.success,
-                        to_json_text(e.observed_value if e.error is None else {"error": e.error}),
-                        e.unexpected_count if isinstance(e.unexpected_count, int) else None,
-                        to_json_text(e.unexpected_sample),
-                        e.element_count if isinstance(e.element_count, int) else None,
-                        ",".join(e.catches),
-                    ]
-                    for e in rows
-                ],
+                [result_record(run_id, e) for e in rows],
             )
         con.execute("commit")

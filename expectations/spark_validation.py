@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from expectations import report
-from expectations.results import SuiteRow, to_json_text
+from expectations.history import result_record
+from expectations.results import SuiteRow
 from expectations.runner import (
     ValidationOutcome,
     ValidationSetupError,
@@ -142,23 +143,7 @@ def record_run_on_spark(
         orient="row",
     )
     results = pl.DataFrame(
-        [
-            [
-                run_id,
-                e.suite,
-                e.expectation_id,
-                e.expectation_type,
-                e.column,
-                e.severity,
-                e.success,
-                to_json_text(e.observed_value if e.error is None else {"error": e.error}),
-                e.unexpected_count if isinstance(e.unexpected_count, int) else None,
-                to_json_text(e.unexpected_sample),
-                e.element_count if isinstance(e.element_count, int) else None,
-                ",".join(e.catches),
-            ]
-            for e in rows
-        ],
+        [result_record(run_id, e) for e in rows],
         schema={
             "run_id": pl.String,
             "suite": pl.String,

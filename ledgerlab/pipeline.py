@@ -121,11 +121,16 @@ def ingest_step(
     from ledgerlab.ingest import ingest
 
     result = ingest(raw_dir, warehouse_path=warehouse_path, sources=options.sources, on_progress=on_progress)
+    return _ingest_summary(result, "raw rows", rows_out)
+
+
+def _ingest_summary(result, label: str, rows_out: dict[str, int] | None) -> list[str]:
+    """The lines an ingest prints (either engine's IngestResult); ``rows_out`` receives the rows per table."""
     if rows_out is not None:
         rows_out.update(result.rows())
     rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
     rejected = sum(t.rejected_lines for t in result.tables)
-    lines = [f"raw rows: {rows}"]
+    lines = [f"{label}: {rows}"]
     if rejected:
         lines.append(f"{rejected:,} unparseable line(s) kept in raw._rejected_lines")
     return lines + [f"note: {n}" for n in result.notes]
@@ -416,14 +421,7 @@ def spark_ingest_step(
     from ledgerlab.ingest import spark as spark_ingest
 
     result = spark_ingest.ingest(raw_dir, spark=spark, sources=options.sources)
-    if rows_out is not None:
-        rows_out.update(result.rows())
-    rows = ", ".join(f"{t}={n:,}" for t, n in result.rows().items())
-    rejected = sum(t.rejected_lines for t in result.tables)
-    lines = [f"raw rows (Spark): {rows}"]
-    if rejected:
-        lines.append(f"{rejected:,} unparseable line(s) kept in raw._rejected_lines")
-    return lines + [f"note: {n}" for n in result.notes]
+    return _ingest_summary(result, "raw rows (Spark)", rows_out)
 
 
 def _dbt_in_this_process(args: list[str], on_progress: Progress = progress.ignore) -> None:
