@@ -6,10 +6,9 @@ equal, and every GX expectation with the same status and unexpected count.
 
 Every Spark test lives in this one file, so that pytest-xdist (``--dist
 loadfile``) runs them one after another in one worker: the machine has two
-cores, and one Spark at a time. `make test` runs them (it installs the Spark
-extra); the file is collected first (``conftest.py``), so it occupies one
-worker from the start while the other worker runs the rest of the suite.
-`make test-spark` runs only them. The parity build runs in a child process
+cores, and one Spark at a time. `make test-spark` runs them (CI runs it
+after `make test`, whose 10-minute budget they would break); the few tests
+here that start no Spark run in `make test` too. The parity build runs in a child process
 with its own session (ingest and dbt share it there). Without pyspark or Java they skip,
 except on CI (``CI`` set), where a missing install is a failure. They are
 marked ``spark``. Timings: docs/SCALE_OUT.md.
