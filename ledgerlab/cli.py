@@ -216,11 +216,17 @@ def train(
     task: TaskOpt = "loan_default", allow_failed_quality: AllowFailedOpt = False, engine: EngineOpt = None
 ) -> None:
     """Train, tune and validate the task's candidate models; write metrics and a model card."""
+    from ml.errors import TaskSkipped
     from ml.train import train_task
 
     _use_engine(engine)  # Spark: the mart's Parquet files, read by Polars
+    try:
+        trained = train_task(task, allow_failed_quality=allow_failed_quality)
+    except TaskSkipped as skipped:  # as `ledgerlab run` says it: name the source that was not ingested
+        from ledgerlab.pipeline import skipped_with_sources
 
-    _print_lines(train_task(task, allow_failed_quality=allow_failed_quality).lines())
+        raise TaskSkipped(skipped_with_sources(task, skipped)) from None
+    _print_lines(trained.lines())
 
 
 @app.command()

@@ -229,6 +229,13 @@ def missing_sources_of_task(task: str, warehouse_path: Path | None = None) -> li
     return sorted(upstream & absent)
 
 
+def skipped_with_sources(task: str, skipped: Exception, warehouse_path: Path | None = None) -> str:
+    """Why ``task`` was skipped, naming the declared sources upstream of its mart that were not ingested."""
+    missing = missing_sources_of_task(task, warehouse_path)
+    note = f" (source{'s' if len(missing) > 1 else ''} {', '.join(missing)} not ingested)" if missing else ""
+    return f"{skipped}{note}"
+
+
 def absent_source_notes(warehouse_path: Path | None = None) -> list[str]:
     """One note per declared source the last ingest did not get (its marts are empty)."""
     return [
@@ -295,9 +302,7 @@ def train_and_score_step(
             task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path, on_progress=on_progress
         )
     except TaskSkipped as skipped:
-        missing = missing_sources_of_task(task, warehouse_path)
-        note = f" (source{'s' if len(missing) > 1 else ''} {', '.join(missing)} not ingested)" if missing else ""
-        return "skipped", [f"skipped: {skipped}{note}"]
+        return "skipped", [f"skipped: {skipped_with_sources(task, skipped, warehouse_path)}"]
     scored = score_task(task, allow_failed_quality=allow_failed_quality, warehouse_path=warehouse_path)
     return "ok", [*trained.lines(), *scored.lines()]
 

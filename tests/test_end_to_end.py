@@ -72,3 +72,12 @@ def test_run_writes_one_score_per_loan(small_run: Path) -> None:
 def test_quality_summary_names_suites(small_run: Path) -> None:
     summary = json.loads((small_run / "reports/quality/summary.json").read_text())
     assert summary["suites"], "summary.json lists no suites"
+
+
+def test_train_alone_names_the_source_that_was_not_ingested(small_run: Path, run_ledgerlab) -> None:
+    """`ledgerlab train` on its own says what `ledgerlab run` says: which source its empty mart lacks."""
+    proc = run_ledgerlab(["train", "--task", "card_default"], small_run)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2, output
+    assert "card_default" in output and "source taiwan not ingested" in output, output
+    assert "Traceback" not in output
