@@ -68,6 +68,25 @@ class LoadedTable:
     def present(self) -> bool:
         return self.file is not None
 
+    def manifest_row(self) -> tuple:
+        """This table's row of raw._ingest_manifest (its columns in order, without loaded_at), on either engine."""
+        return (
+            self.table,
+            self.source,
+            self.file.name if self.file else None,
+            str(self.file) if self.file else None,
+            self.present,
+            self.required,
+            self.bytes,
+            self.data_lines,
+            self.blank_lines,
+            self.rows,
+            self.rejected_lines,
+            self.encoding,
+            self.compression,
+            ", ".join(self.extra_columns) or None,
+        )
+
 
 @dataclass
 class IngestResult:
@@ -513,22 +532,7 @@ def _write_manifest(con: duckdb.DuckDBPyConnection, result: IngestResult) -> Non
     for t in result.tables:
         con.execute(
             "insert into raw._ingest_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-            [
-                t.table,
-                t.source,
-                t.file.name if t.file else None,
-                str(t.file) if t.file else None,
-                t.present,
-                t.required,
-                t.bytes,
-                t.data_lines,
-                t.blank_lines,
-                t.rows,
-                t.rejected_lines,
-                t.encoding,
-                t.compression,
-                ", ".join(t.extra_columns) or None,
-            ],
+            list(t.manifest_row()),
         )
 
 

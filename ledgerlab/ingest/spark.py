@@ -198,25 +198,7 @@ def _write_manifest(spark: SparkSession, result: IngestResult) -> None:
     from pyspark.sql import functions as F
 
     # the columns of DuckDB's manifest (ledgerlab.ingest._write_manifest), which the raw suite reads
-    rows = [
-        (
-            t.table,
-            t.source,
-            t.file.name if t.file else None,
-            str(t.file) if t.file else None,
-            t.present,
-            t.required,
-            t.bytes,
-            t.data_lines,
-            t.blank_lines,
-            t.rows,
-            t.rejected_lines,
-            t.encoding,
-            t.compression,
-            ", ".join(t.extra_columns) or None,
-        )
-        for t in result.tables
-    ]
+    rows = [t.manifest_row() for t in result.tables]
     schema = (
         "table_name string, source_name string, source_file string, source_path string, present boolean, "
         "required boolean, file_bytes bigint, data_lines bigint, blank_lines bigint, rows_loaded bigint, "
