@@ -1,7 +1,8 @@
 """Run one stage as a child process and measure it.
 
 Wall time, CPU time (user + sys of the child and everything it waited for,
-from ``os.wait4``), peak RSS two ways:
+from ``os.wait4``; ``tree_cpu_s`` also counts descendants nobody waited for,
+such as Spark's JVM, sampled from /proc), peak RSS two ways:
 
 - ``max_rss_gb``: ``ru_maxrss`` from ``wait4`` — the largest single process
   of the child's tree (the kernel keeps the max, not the sum);
@@ -27,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Measurement:
     started_at: str
     error: str | None = None
     log: str | None = None
+    tree_cpu_s: float = 0.0  # CPU of every process of the tree, sampled (also the ones not waited for)
     extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -74,19 +77,28 @@ def _children_map() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Summed resident set of ``root`` and all its descendants, now."""
+def tree_usage(root: int) -> tuple[int, dict[int, float]]:
+    """Summed resident set of ``root`` and all its descendants, and each one's CPU seconds, now."""
     tree = _children_map()
-    total, stack = 0, [root]
+    total, cpu, stack = 0, {}, [root]
     while stack:
         pid = stack.pop()
         try:
             with open(f"/proc/{pid}/statm", "rb") as fh:
                 total += int(fh.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+            fields = stat[stat.rfind(")") + 2 :].split()
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
         except (OSError, IndexError, ValueError):
             pass
         stack.extend(tree.get(pid, []))
-    return total
+    return total, cpu
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Summed resident set of ``root`` and all its descendants, now."""
+    return tree_usage(root)[0]
 
 
 def _last_error_line(text: str) -> str | None:
@@ -123,13 +135,15 @@ def run_measured(
         preexec_fn=_prefer_oom_kill,
     )
     peak = {"tree": 0}
+    cpu_seen: dict[int, float] = {}  # the last CPU seconds seen of every process of the tree
     capped: dict[str, str] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            rss = tree_rss_bytes(proc.pid)
+            rss, cpu = tree_usage(proc.pid)
             peak["tree"] = max(peak["tree"], rss)
+            cpu_seen.update(cpu)
             elapsed = time.perf_counter() - t0
             if mem_cap_gb is not None and rss > mem_cap_gb * 1e9 and not capped:
                 capped["why"] = (
@@ -171,6 +185,8 @@ def run_measured(
         sys_s=usage.ru_stime,
         max_rss_gb=usage.ru_maxrss * 1024 / 1e9,  # Linux: KiB
         tree_rss_gb=peak["tree"] / 1e9,
+        # a child the command never waited for (Spark's JVM) is missing from wait4's usage
+        tree_cpu_s=max(usage.ru_utime + usage.ru_stime, sum(cpu_seen.values())),
         load_before=load_before,
         load_after=_loadavg(),
         started_at=started_at,
