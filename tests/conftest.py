@@ -134,7 +134,7 @@ def real_run(shared_folder, real_berka_dir: Path, real_taiwan_csv: Path) -> tupl
 # so the longest files start first, longest first; files that read a shared build another file
 # makes (real_run) start last, when it is done, rather than wait for it.
 START_FIRST = (
-    # the Spark tests, when make test runs them (issue #15): minutes of Spark on one worker
+    # the Spark tests (issue #15): minutes of Spark on one worker
     "tests/ledgerlab/engines/test_parity.py",
     "tests/ledgerlab/engines/test_spark.py",
     "tests/test_end_to_end_real.py",

@@ -10,9 +10,10 @@ the session first, the other gets the same one from ``getOrCreate``.
 - ``LEDGERLAB_SPARK_MASTER`` (``local[2]``), ``LEDGERLAB_SPARK_DRIVER_MEMORY``
   (``4g``), ``LEDGERLAB_SPARK_SHUFFLE_PARTITIONS`` (``2``): sized for the
   2-core, 24 GB machine
-- ``LEDGERLAB_SPARK_JAVA_OPTIONS`` (none): extra JVM flags of the driver, e.g.
-  ``-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`` for short builds of small
-  banks (the parity test sets them)
+- ``LEDGERLAB_SPARK_JAVA_OPTIONS`` (none): extra JVM flags of the driver
+- ``LEDGERLAB_SPARK_ADAPTIVE``, ``LEDGERLAB_SPARK_CODEGEN`` (``true``): adaptive
+  query execution and whole-stage code generation; the tests turn both off for
+  their small banks
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def settings(directory: Path | None = None) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        # Spark's defaults; tiny banks (the tests) are faster with both off: adaptive execution
+        # plans every shuffle as extra jobs, and compiling whole-stage code costs more than
+        # it saves on a few thousand rows (docs/SCALE_OUT.md)
+        "spark.sql.adaptive.enabled": os.environ.get("LEDGERLAB_SPARK_ADAPTIVE", "true"),
+        "spark.sql.codegen.wholeStage": os.environ.get("LEDGERLAB_SPARK_CODEGEN", "true"),
         # dbt-spark sets this in every session it opens: the same here, so
         # ingest and dbt share one configuration.
         "spark.sql.ansi.enabled": "false",

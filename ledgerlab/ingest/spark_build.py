@@ -3,6 +3,8 @@
 ``python -m ledgerlab.ingest.spark_build RAW_DIR`` (``LEDGERLAB_SPARK_DIR``
 says where the tables go). dbt runs in this process, so dbt-spark's session
 method gets the session the ingest started: one JVM, one metastore.
+``build`` leaves the session open, so that a caller can go on with it (the
+parity test validates on it).
 """
 
 from __future__ import annotations
@@ -63,9 +65,10 @@ def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
         f" (CPU: Python {python_cpu:.0f} s, Spark JVM {jvm_cpu:.0f} s)",
         flush=True,
     )
-    spark.stop()
-    return 0 if result.success else 1
+    return 0 if result.success else 1  # the session stays open for the caller (e.g. to validate on it)
 
 
 if __name__ == "__main__":
-    sys.exit(build(Path(sys.argv[1]), sys.argv[2:]))
+    exit_code = build(Path(sys.argv[1]), sys.argv[2:])
+    spark_engine.session().stop()
+    sys.exit(exit_code)
