@@ -102,6 +102,8 @@ def _long(sampled: int, known: list[tuple[str, str]] = (), sparse: list[str] = (
 
 
 def _checks(sampled: int, has_key: bool, known: list[tuple[str, str]] = (), sparse: list[str] = ()) -> list:
+    # every ordering ends on the column (and value): ties in share came back in the order of
+    # DuckDB's threads, so the samples in the reports changed from run to run
     base = _long(sampled, known, sparse)
     not_known = "(p.column_name, trim(p.value)) not in (select column_name, value from known_codes)"
     checks = [
@@ -114,7 +116,7 @@ def _checks(sampled: int, has_key: bool, known: list[tuple[str, str]] = (), spar
                     or (trim(p.value) in ({_list(NINES)}) and try_cast(trim(p.value) as double) = c.max_number))
                 and c.numeric_values >= 0.9 * c.non_null
                 and p.n >= greatest(2, 0.01 * n.n_rows)
-                order by share desc"""),
+                order by share desc, p.column_name, p.value"""),
             "a round number like 999 or -1 in many rows of a numeric column is usually a code "
             "(never, not applicable), not a quantity: decode it in staging before it is averaged",
         ),
@@ -124,7 +126,7 @@ def _checks(sampled: int, has_key: bool, known: list[tuple[str, str]] = (), spar
                 select p.column_name, p.value, p.n as rows, round(p.n / n.n_rows, 4) as share
                 from per_value as p, n
                 where lower(trim(p.value)) in ({_list(UNKNOWN_LIKE)}) and {not_known}
-                order by share desc"""),
+                order by share desc, p.column_name, p.value"""),
             "a value meaning 'unknown' is a missing value in disguise: count it as missing, or keep it "
             "as its own category on purpose",
         ),
@@ -136,7 +138,7 @@ def _checks(sampled: int, has_key: bool, known: list[tuple[str, str]] = (), spar
                 where p.value is not null and c.n_distinct between 2 and 20
                 and c.numeric_values < 0.9 * c.non_null
                 and p.n <= least(10, 0.001 * n.n_rows)
-                order by share"""),
+                order by share, p.column_name, p.value"""),
             "a category held by a handful of rows cannot be learnt from and may be a typo",
         ),
         warning(
@@ -145,7 +147,7 @@ def _checks(sampled: int, has_key: bool, known: list[tuple[str, str]] = (), spar
                 select p.column_name, p.value, p.n as rows, round(p.n / c.non_null, 4) as share_of_non_empty
                 from per_value as p join per_column as c using (column_name)
                 where p.value is not null and c.non_null >= 20 and p.n >= 0.99 * c.non_null
-                order by share_of_non_empty desc"""),
+                order by share_of_non_empty desc, p.column_name, p.value"""),
             "a column with (almost) one value carries (almost) no information",
         ),
         warning(
@@ -154,7 +156,7 @@ def _checks(sampled: int, has_key: bool, known: list[tuple[str, str]] = (), spar
                 select c.column_name, c.empty as empty_rows, round(c.empty / n.n_rows, 4) as share
                 from per_column as c, n
                 where c.empty > 0.5 * n.n_rows and c.column_name not in (select column_name from sparse)
-                order by share desc"""),
+                order by share desc, c.column_name"""),
             "a column empty in most rows is either optional by design (say so in the docs) or lost in the extract",
         ),
     ]
