@@ -25,14 +25,22 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import shutil
 import sys
 import time
 from pathlib import Path
 
 from bench.measure import run_measured
-from bench.run import DEFAULT_OUT, REPO, SEED, SizeRun, dbt_node_timings, file_bytes, parse_generate_log
+from bench.run import (
+    DEFAULT_OUT,
+    REPO,
+    SEED,
+    SizeRun,
+    dbt_node_timings,
+    file_bytes,
+    parse_generate_log,
+    parse_validate_log,
+)
 
 ENGINES = ("duckdb", "spark")
 STEPS = ("ingest", "build", "validate")
@@ -87,19 +95,22 @@ def step_facts(size: SizeRun, engine: str, step: str, log: Path) -> dict:
     if step == "build":
         return dbt_node_timings(home / "target", top=8)
     if step == "validate":
-        head = re.search(r"(\d+) suites, (\d+) expectations, (\d+) failed", text)
-        return dict(zip(("suites", "expectations", "failed"), map(int, head.groups()))) if head else {}
+        return parse_validate_log(text)
     if step == "ingest":
         return {"warehouse_bytes": file_bytes(warehouse_of(size, engine))}
     return {}
 
 
-def measure_engine(size: SizeRun, engine: str, out: Path) -> list[dict]:
+def append_record(out: Path, record: dict) -> None:
+    with out.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
+def measure_engine(size: SizeRun, engine: str, out: Path) -> None:
     home = engine_home(size, engine)
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
-    rows = []
     for step in STEPS:
         command = [sys.executable, "-m", "ledgerlab", step, "--engine", engine]
         if step == "ingest":
@@ -108,16 +119,10 @@ def measure_engine(size: SizeRun, engine: str, out: Path) -> list[dict]:
         measured = run_measured(
             command, env=engine_env(size, engine), cwd=REPO, log_path=log, ok_returncodes=OK_EXIT[step]
         )
-        row = {
-            "accounts": size.accounts,
-            "engine": engine,
-            "step": step,
-            **measured.as_dict(),
-            "facts": step_facts(size, engine, step, log),
-        }
-        rows.append(row)
-        with out.open("a") as fh:
-            fh.write(json.dumps(row) + "\n")
+        facts = step_facts(size, engine, step, log)
+        append_record(
+            out, {"accounts": size.accounts, "engine": engine, "step": step, **measured.as_dict(), "facts": facts}
+        )
         print(
             f"{size.accounts:>7} {engine:<6} {step:<8} {measured.status:<6} wall {measured.wall_s:8.1f} s"
             f"  tree CPU {measured.tree_cpu_s:8.1f} s  peak {measured.tree_rss_gb:5.2f} GB",
@@ -126,15 +131,14 @@ def measure_engine(size: SizeRun, engine: str, out: Path) -> list[dict]:
         if measured.status != "ok":
             print(f"  {measured.error} (log {log})", flush=True)
             break
+    # the built warehouse's size on disk
     tables = {
         "accounts": size.accounts,
         "engine": engine,
         "step": "tables",
         "bytes": file_bytes(warehouse_of(size, engine)),
     }
-    with out.open("a") as fh:  # the built warehouse's size on disk
-        fh.write(json.dumps(tables) + "\n")
-    return [*rows, tables]
+    append_record(out, tables)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,17 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results = args.out / "engines.jsonl"
-    with results.open("a") as fh:
-        fh.write(
-            json.dumps(
-                {
-                    "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "machine": platform.platform(),
-                    "command": " ".join(["python -m bench.engines", *(argv if argv is not None else sys.argv[1:])]),
-                }
-            )
-            + "\n"
-        )
+    command = " ".join(["python -m bench.engines", *(argv if argv is not None else sys.argv[1:])])
+    append_record(
+        results,
+        {"started_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": platform.platform(), "command": command},
+    )
     for accounts in args.accounts or [4500]:
         size = SizeRun(args.out, accounts)
         facts = ensure_raw(size)

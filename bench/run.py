@@ -212,6 +212,12 @@ def parse_run_log(text: str) -> dict:
     return {"step_seconds": steps} if steps else {}
 
 
+def parse_validate_log(text: str) -> dict:
+    """Counts from `ledgerlab validate`'s headline ("validation ID: N suites, M expectations, ...")."""
+    head = re.search(r"validation \S+: (\d+) suites, (\d+) expectations, (\d+) failed \((\d+) blocking\)", text)
+    return dict(zip(("suites", "expectations", "failed", "blocking_failed"), map(int, head.groups()))) if head else {}
+
+
 def parse_kv(text: str) -> dict:
     """``key=value`` pairs on the last such line of a bench helper's output."""
     for line in reversed(text.strip().splitlines()):
@@ -430,12 +436,7 @@ class Bench:
             if "validate" in stages:
                 m = self.measure(sr, "validate", repeat, [*py, "ledgerlab", "validate"], sr.env())
                 text = Path(m.log).read_text(errors="replace")
-                facts = {}
-                head = re.search(
-                    r"validation \S+: (\d+) suites, (\d+) expectations, (\d+) failed \((\d+) blocking\)", text
-                )
-                if head:
-                    facts = dict(zip(("suites", "expectations", "failed", "blocking_failed"), map(int, head.groups())))
+                facts = parse_validate_log(text)
                 if m.status == "failed" and m.returncode == 1 and "blocking quality failures" in text:
                     m.status, m.error = "ok", None  # ran to the end and found blocking failures: a result
                     facts["blocking_failures_found"] = True
