@@ -33,31 +33,32 @@ def _cpu_seconds(spark) -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, jvm
 
 
-def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
+def _session():
+    """The process's session, its environment (``SPARK_LOCAL_IP``, no dbt telemetry) set first."""
     for key, value in spark_engine.environment().items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    return spark_engine.session()
+
+
+def run_dbt(command: str, dbt_args: list[str] | None = None) -> bool:
+    """``dbt <command> --target spark`` in this process, on the session ledgerlab's settings give."""
+    _session()  # started here, so dbt-spark's session method gets these settings
+    from dbt.cli.main import dbtRunner
+
+    project = ["--project-dir", str(config.REPO_ROOT), "--profiles-dir", str(config.REPO_ROOT)]
+    result = dbtRunner().invoke(["--no-use-colors", command, "--target", "spark", *project, *(dbt_args or [])])
+    return result.success
+
+
+def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
     begun = time.perf_counter()
-    spark = spark_engine.session()
+    spark = _session()
     started = time.perf_counter()
     spark_ingest.ingest(raw_dir, spark=spark)
     ingested = time.perf_counter()
-    from dbt.cli.main import dbtRunner
-
-    result = dbtRunner().invoke(
-        [
-            "--no-use-colors",
-            "build",
-            "--target",
-            "spark",
-            "--project-dir",
-            str(config.REPO_ROOT),
-            "--profiles-dir",
-            str(config.REPO_ROOT),
-            *(dbt_args or []),
-        ]
-    )
+    success = run_dbt("build", dbt_args)
     built = time.perf_counter()
     python_cpu, jvm_cpu = _cpu_seconds(spark)
     print(
@@ -65,7 +66,7 @@ def build(raw_dir: Path, dbt_args: list[str] | None = None) -> int:
         f" (CPU: Python {python_cpu:.0f} s, Spark JVM {jvm_cpu:.0f} s)",
         flush=True,
     )
-    return 0 if result.success else 1  # the session stays open for the caller (e.g. to validate on it)
+    return 0 if success else 1  # the session stays open for the caller (e.g. to validate on it)
 
 
 if __name__ == "__main__":

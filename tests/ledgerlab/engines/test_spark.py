@@ -260,14 +260,7 @@ def test_every_dbt_test_passes_on_spark(spark_home: Path) -> None:
     `make test-spark` (which CI runs) does. The parity and validation tests above read the
     same build in both.
     """
-    dbt_test = (
-        "import os, sys; from ledgerlab.core import config, spark; "
-        "os.environ.update(spark.environment()); spark.session(); "
-        "from dbt.cli.main import dbtRunner; "
-        "r = dbtRunner().invoke(['--no-use-colors', 'test', '--target', 'spark', "
-        "'--project-dir', str(config.REPO_ROOT), '--profiles-dir', str(config.REPO_ROOT)]); "
-        "sys.exit(0 if r.success else 1)"
-    )
+    dbt_test = "import sys; from ledgerlab.ingest.spark_build import run_dbt; sys.exit(0 if run_dbt('test') else 1)"
     process = _cli(spark_home, "spark", "-c", dbt_test)
     _succeeded(process)
     assert re.search(r"PASS=2\d\d WARN=0 ERROR=0", process.stdout), process.stdout[-3000:]
