@@ -999,6 +999,7 @@ def assemble_metrics(
                 "folds": len(plan.splits),
                 "repeats": plan.n_repeats,
                 "inner_folds": "time-ordered" if plan.time_ordered else "shuffled stratified",
+                "search_max_rows": task.search.max_rows,
                 "selection_rule": selection_rule(task),
                 "selection_figure": "cross_validation",
             },

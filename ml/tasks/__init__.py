@@ -75,6 +75,9 @@ class Search:
     inner_folds: int = 3
     # log loss is a proper scoring rule: it tunes for ranking *and* calibration
     scoring: str = "neg_log_loss"
+    # The search runs on at most this many rows of a training set (a seeded stratified
+    # sample); the chosen parameters are then fitted on all of its rows (ml.models.fit_candidate).
+    max_rows: int = 50_000
 
 
 @dataclass(frozen=True)
