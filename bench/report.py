@@ -197,6 +197,7 @@ STAGE_CODE = {  # the code a stage's time depends on
     "ingest": ("ledgerlab",),
     "dbt_run": ("models_sql", "dbt_project"),
     "dbt_run_main": ("models_sql", "dbt_project"),
+    "dbt_run_loan": ("models_sql", "dbt_project"),
     "dbt_build": ("models_sql", "dbt_project"),
     "dbt_test": ("models_sql", "dbt_project"),
     "validate": ("expectations", "models_sql"),
@@ -346,31 +347,42 @@ def goals(table: dict) -> tuple[dict, dict, dict]:
     if p2_lin is None:
         notes["p2_linearity"] = "needs the end-to-end time at both 45,000 and 450,000 accounts"
 
+    # P3 like for like (issue 17): the pandas route builds loan_features and fits the model;
+    # ledgerlab's route is ingest + `dbt run --select +loan_features` + the same fit. The
+    # route building every mart (`dbt run`) stays beside it as `speedup_all_marts`.
     pandas = table.get(P1B_SIZE, {}).get("pandas")
-    fit = _wall(table, P1B_SIZE, "fit")
-    ours = (ingest + run + fit) if None not in (ingest, run, fit) else None
-    pandas_s = pandas.get("wall_s") if pandas and pandas.get("status") == "ok" else None
-    p3 = pandas_s / ours if pandas_s and ours else None
-    cpu_parts = [_cpu(table, P1B_SIZE, s) for s in ("ingest", "dbt_run", "fit")]
-    pandas_cpu = pandas.get("cpu_s") if pandas and pandas.get("status") == "ok" else None
-    p3_cpu = pandas_cpu / sum(cpu_parts) if pandas_cpu and None not in cpu_parts else None
-    main_parts = [_wall(table, P1B_SIZE, s) for s in ("ingest", "dbt_run_main", "fit")]
-    p3_main = pandas_s / sum(main_parts) if pandas_s and None not in main_parts else None
+    pandas_ok = bool(pandas and pandas.get("status") == "ok")
+    pandas_s = pandas.get("wall_s") if pandas_ok else None
+    pandas_cpu = pandas.get("cpu_s") if pandas_ok else None
+
+    def route(measure, dbt_stage: str) -> float | None:
+        parts = [measure(table, P1B_SIZE, s) for s in ("ingest", dbt_stage, "fit")]
+        return sum(parts) if None not in parts else None
+
+    def speedup(ours: float | None, theirs: float | None) -> float | None:
+        return theirs / ours if ours and theirs else None
+
+    ours = route(_wall, "dbt_run_loan")
+    p3 = speedup(ours, pandas_s)
     detail["p3"] = {
         "size": P1B_SIZE,
         "target_speedup": TARGETS["p3_speedup_vs_pandas_10m"][1],
-        "ledgerlab_route": "ingest + dbt run + fit",
+        "ledgerlab_route": "ingest + dbt run --select +loan_features + fit (the mart and model the pandas route builds)",
         "ledgerlab_s": ours,
         "pandas_s": pandas_s,
-        "cpu_speedup": p3_cpu,
-        "speedup_vs_dbt_run_main": p3_main,
+        "cpu_speedup": speedup(route(_cpu, "dbt_run_loan"), pandas_cpu),
+        "speedup_all_marts": speedup(route(_wall, "dbt_run"), pandas_s),
+        "speedup_all_marts_definition": "ingest + dbt run (every model) + fit",
+        "speedup_vs_dbt_run_main": speedup(route(_wall, "dbt_run_main"), pandas_s),
         "pandas_prep_s": (pandas or {}).get("facts", {}).get("prep_seconds"),
         "pandas_fit_s": (pandas or {}).get("facts", {}).get("fit_seconds"),
         "pandas_100m": table.get(P2_SIZE, {}).get("pandas", {}).get("status"),
         "pandas_100m_error": table.get(P2_SIZE, {}).get("pandas", {}).get("error"),
     }
     if p3 is None:
-        notes["p3_speedup_vs_pandas_10m"] = f"pandas route or ledgerlab route incomplete at {P1B_SIZE:,} accounts"
+        notes["p3_speedup_vs_pandas_10m"] = (
+            f"pandas route or ledgerlab route (ingest, dbt_run_loan, fit) incomplete at {P1B_SIZE:,} accounts"
+        )
 
     p4 = None
     for size in sorted(table, reverse=True):
@@ -536,6 +548,7 @@ STAGE_ORDER = (
     "ingest",
     "dbt_run",
     "dbt_run_main",
+    "dbt_run_loan",
     "fit",
     "dbt_build",
     "dbt_test",
@@ -680,6 +693,10 @@ def markdown(summary: dict) -> str:
             f"P1b like for like (ingest + `dbt run` of only the floor's marts and their parents): "
             f"{p1b['like_for_like_ratio']:.2f}×"
         )
+    if p3.get("ledgerlab_route"):
+        extra.append(f"P3 = the pandas route's time / ledgerlab's {p3['ledgerlab_route']}")
+    if p3.get("speedup_all_marts") is not None:
+        extra.append(f"P3 with every dbt model built (ingest + `dbt run` + fit): {p3['speedup_all_marts']:.2f}×")
     if p3.get("speedup_vs_dbt_run_main") is not None:
         extra.append(f"P3 with only the floor's marts built by dbt: {p3['speedup_vs_dbt_run_main']:.2f}×")
     if p4:

@@ -12,6 +12,8 @@ each as its own process (wall, CPU = user+sys of the child tree, peak RSS):
   dbt_run    dbt run, models only (P1b), on a copy of the ingested warehouse
   dbt_run_main  dbt run of only the floor's marts and their parents (+fct_transactions +account_monthly
              +loan_features), on another copy: the like-for-like half of P1b (only when asked)
+  dbt_run_loan  dbt run of loan_features and its parents (+loan_features), on another copy: what the
+             pandas route computes, the like-for-like ledgerlab half of P3 (only when asked)
   fit        bench.model_fit on that warehouse (P3: the model fit both routes share)
   dbt_build  ledgerlab build = dbt build (models + tests), on the ingested warehouse
   dbt_test   dbt test (only when asked: with dbt_run and no dbt_build, build ≈ run + test)
@@ -59,6 +61,7 @@ ALL_STAGES = (
     "ingest",
     "dbt_run",
     "dbt_run_main",
+    "dbt_run_loan",
     "fit",
     "dbt_build",
     "dbt_test",
@@ -72,6 +75,11 @@ ALL_STAGES = (
     "run",
     "run_again",
 )
+# Stages that run only part of the dbt project, each on its own copy of the ingested warehouse.
+SELECTIVE_DBT_RUNS = {
+    "dbt_run_main": "+fct_transactions +account_monthly +loan_features",  # the floor's marts (P1b)
+    "dbt_run_loan": "+loan_features",  # the pandas route's one mart (P3)
+}
 DEFAULT_STAGES = (
     "generate",
     "ingest",
@@ -390,18 +398,20 @@ class Bench:
                 facts.update(dbt_node_timings(sr.home / "target"))
                 self.record(sr, "dbt_run", repeat, m, facts)
 
-            if "dbt_run_main" in stages:
-                main_db = sr.root / "warehouse_dbt_run_main.duckdb"
-                drop_db(main_db)
+            for stage, selection in SELECTIVE_DBT_RUNS.items():
+                if stage not in stages:
+                    continue
+                selected_db = sr.root / f"warehouse_{stage}.duckdb"
+                drop_db(selected_db)
                 if sr.warehouse.exists():
-                    shutil.copyfile(sr.warehouse, main_db)
-                cmd = [BIN / "dbt", "run", "--select", "+fct_transactions +account_monthly +loan_features"]
-                m = self.measure(sr, "dbt_run_main", repeat, cmd, sr.dbt_env(main_db))
-                facts = warehouse_facts(main_db, {"marts": MART_TABLES})
+                    shutil.copyfile(sr.warehouse, selected_db)
+                cmd = [BIN / "dbt", "run", "--select", selection]
+                m = self.measure(sr, stage, repeat, cmd, sr.dbt_env(selected_db))
+                facts = warehouse_facts(selected_db, {"marts": MART_TABLES})
                 facts.update(dbt_node_timings(sr.home / "target"))
-                self.record(sr, "dbt_run_main", repeat, m, facts)
+                self.record(sr, stage, repeat, m, facts)
                 if not self.args.keep:
-                    drop_db(main_db)
+                    drop_db(selected_db)
 
             if "fit" in stages:
                 m = self.measure(

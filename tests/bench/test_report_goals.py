@@ -67,3 +67,22 @@ def test_the_stage_sum_is_not_given_when_a_stage_was_carried_over() -> None:
     assert report.goals({4_500: stages})[2]["p1"]["stages_sum_s"] == 7.0
     stages["train"] = {**stages["train"], "carried_from": "2026-11-26T01:00:00"}
     assert report.goals({4_500: stages})[2]["p1"]["stages_sum_s"] is None
+
+
+def test_p3_is_like_for_like_the_pandas_routes_mart_and_model() -> None:
+    stages = {
+        "ingest": _stage(20.0, 25.0),
+        "dbt_run": _stage(80.0, 140.0),
+        "dbt_run_loan": _stage(50.0, 90.0),
+        "fit": _stage(5.0, 5.0),
+        "pandas": _stage(150.0, 150.0, 6.0),
+    }
+    values, notes, detail = report.goals({45_000: stages})
+    assert values["p3_speedup_vs_pandas_10m"] == 150.0 / (20.0 + 50.0 + 5.0)
+    assert detail["p3"]["speedup_all_marts"] == 150.0 / (20.0 + 80.0 + 5.0)
+    assert detail["p3"]["cpu_speedup"] == 150.0 / (25.0 + 90.0 + 5.0)
+    assert detail["verdicts"]["p3_speedup_vs_pandas_10m"] == "met"  # 2.0x is the goal
+
+    del stages["dbt_run_loan"]
+    values, notes, _ = report.goals({45_000: stages})
+    assert values["p3_speedup_vs_pandas_10m"] is None and "dbt_run_loan" in notes["p3_speedup_vs_pandas_10m"]
