@@ -28,6 +28,8 @@ each as its own process (wall, CPU = user+sys of the child tree, peak RSS):
              runs (generate → report in one process, every default task), which P1 and P2 are judged on
   run_again  the same command once more in the same home (only when asked): a repeated `make run`,
              with the training cache and dbt's partial parse of the first
+  make_test  `make test` in a fresh clone of HEAD, install included, with ../shared beside it and
+             CI=true, as CI runs it (only when asked; P5); the clone is removed afterwards
 
 Every measurement is appended to ``<out>/<accounts>/records.jsonl`` as soon
 as it exists (a long run loses nothing), then ``bench.report`` turns all
@@ -226,6 +228,16 @@ def parse_validate_log(text: str) -> dict:
     return dict(zip(("suites", "expectations", "failed", "blocking_failed"), map(int, head.groups()))) if head else {}
 
 
+def parse_pytest_summary(text: str) -> dict:
+    """Counts and seconds of pytest's closing line ("== 493 passed, 1 skipped in 522.78s (0:08:42) ==")."""
+    for line in reversed(text.strip().splitlines()):
+        summary = re.match(r"^=+ (.+) in ([\d.]+)s\b", line)
+        if summary:
+            counts = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", summary.group(1))}
+            return {"pytest_counts": counts, "pytest_seconds": float(summary.group(2))}
+    return {}
+
+
 def parse_kv(text: str) -> dict:
     """``key=value`` pairs on the last such line of a bench helper's output."""
     for line in reversed(text.strip().splitlines()):
@@ -349,9 +361,31 @@ class Bench:
         print(line, flush=True)
         return rec
 
-    def measure(self, sr: SizeRun, stage: str, repeat: int, command: list, env: dict, **kw) -> Measurement:
+    def measure(
+        self, sr: SizeRun, stage: str, repeat: int, command: list, env: dict, cwd: Path = REPO, **kw
+    ) -> Measurement:
         log = sr.logs / f"{stage}_r{repeat}_{self.run_id}.log"
-        return run_measured([str(c) for c in command], env=env, cwd=REPO, log_path=log, **kw)
+        return run_measured([str(c) for c in command], env=env, cwd=cwd, log_path=log, **kw)
+
+    def measure_make_test(self, sr: SizeRun, repeat: int) -> None:
+        """P5: `make test` in a fresh clone of HEAD, install included, as CI runs it.
+
+        The clone gets ``../shared`` beside it (a link to this checkout's), as CI does, and an
+        environment without this shell's LEDGERLAB_* settings. Uncommitted changes are not in
+        a clone: the record names the commit measured.
+        """
+        workdir = Path(tempfile.mkdtemp(prefix="ledgerlab-make-test-"))
+        clone = workdir / REPO.name
+        try:
+            subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
+            if (REPO.parent / "shared").exists():
+                (workdir / "shared").symlink_to(REPO.parent / "shared")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGERLAB_", "DBT_", "VIRTUAL_ENV"))}
+            env["CI"] = "true"  # a missing Java or pyspark fails the Spark tests instead of skipping them
+            m = self.measure(sr, "make_test", repeat, ["make", "test"], env, cwd=clone)
+            self.record(sr, "make_test", repeat, m, parse_pytest_summary(Path(m.log).read_text(errors="replace")))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     # -- the stages --------------------------------------------------------------------------
     def run_size(self, accounts: int, repeats: int, stages: tuple[str, ...]) -> None:
@@ -524,6 +558,9 @@ class Bench:
                         )
                         facts = {k: theirs.get(k) for k in keep}
                     self.record(sr, "gx_vs_sql", repeat, m, facts)
+
+            if "make_test" in stages:
+                self.measure_make_test(sr, repeat)
 
             run_home = sr.root / "run_home"
             env = {**sr.env(config.default_warehouse(run_home)), "LEDGERLAB_HOME": str(run_home)}

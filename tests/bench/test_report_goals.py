@@ -86,3 +86,12 @@ def test_p3_is_like_for_like_the_pandas_routes_mart_and_model() -> None:
     del stages["dbt_run_loan"]
     values, notes, _ = report.goals({45_000: stages})
     assert values["p3_speedup_vs_pandas_10m"] is None and "dbt_run_loan" in notes["p3_speedup_vs_pandas_10m"]
+
+
+def test_p5_is_the_make_test_stage_of_a_fresh_clone() -> None:
+    values, notes, detail = report.goals({4_500: {"make_test": _stage(290.0, 500.0)}})
+    assert values["p5_make_test_seconds"] == 290.0 and "p5_make_test_seconds" not in notes
+    assert detail["verdicts"]["p5_make_test_seconds"] == "met"  # <= 300 s
+    failed = {**_stage(280.0, 500.0), "status": "failed"}
+    values, notes, _ = report.goals({4_500: {"make_test": failed}})
+    assert values["p5_make_test_seconds"] is None
