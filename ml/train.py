@@ -382,9 +382,16 @@ def evaluate_candidates(
                 )
                 on_fold()
             finished[candidate.name] = time.perf_counter() - t0
-    work = [(candidate, i, split) for candidate in searched for i, split in enumerate(plan.splits)]
-    # in order, as each outer fold finishes (so progress can be shown while the others run)
-    for (candidate, _, _), fold in zip(
+    # The costliest candidates' folds first (longest processing time first), with the YAML's
+    # complexity as the proxy of cost (boosting > logistic): the quick folds then fill the
+    # workers' last gaps instead of one boosting fold running alone at the end.
+    by_cost = sorted(searched, key=lambda c: c.complexity, reverse=True)
+    work = [(candidate, i, split) for candidate in by_cost for i, split in enumerate(plan.splits)]
+    for candidate in searched:
+        fitted[candidate.name] = [None] * len(plan.splits)
+    left = {candidate.name: len(plan.splits) for candidate in searched}
+    # as each outer fold finishes, in submission order (so progress shows while the others run)
+    for (candidate, i, _), fold in zip(
         work,
         Parallel(n_jobs=jobs, return_as="generator")(
             delayed(_fit_outer_fold)(task, candidate, x, y, split, task.random_state + i, plan.time_ordered)
@@ -392,9 +399,10 @@ def evaluate_candidates(
         ),
         strict=True,
     ):
-        fitted[candidate.name].append(fold)
+        fitted[candidate.name][i] = fold
         on_fold()
-        if len(fitted[candidate.name]) == len(plan.splits):
+        left[candidate.name] -= 1
+        if not left[candidate.name]:
             finished[candidate.name] = time.perf_counter() - started  # wall time until its last fold
     return {c.name: collect_candidate(task, c, x, y, plan, fitted[c.name], finished[c.name]) for c in task.candidates}
 
