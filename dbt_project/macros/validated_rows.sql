@@ -15,7 +15,8 @@
     (`rejected` | `repaired` | NULL), `is_clean` (goes to the marts),
     `parent_key` and `parent_reason` (set on orphans only: `<column>=<value>`
     of the first foreign key, in the order given, without a clean parent);
-    `raw_record` is kept only on quarantined rows (rejected or repaired).
+    `raw_record` is kept only on quarantined rows (rejected or repaired);
+    `row_fingerprint` is dropped.
 
     foreign_keys: list of {column, parent_model, parent_column}; parent_model
     is the parent's validated model (int_<entity>s_validated).
@@ -50,8 +51,9 @@ parent_verdicts_{{ loop.index }} as (
 {% endfor %}
 {#- Copies are numbered only among the rows whose fingerprint occurs more than once
     (found by a narrow aggregate on a 64-bit hash of it; a hash collision only adds a
-    candidate, the numbering itself is by the exact fingerprint). A window over every
-    row would carry every column through a sort: at 100 M rows it spilled to disk. -#}
+    candidate, the numbering itself is by the exact fingerprint, the row's raw values).
+    A window over every row would carry every column through a sort: at 100 M rows it
+    spilled to disk. The fingerprint itself is not kept (final): it repeats the raw values. -#}
 repeated_fingerprint_hashes as (
 
     select {{ ledgerlab.fingerprint_hash('row_fingerprint') }} as fingerprint_hash
@@ -139,7 +141,7 @@ final as (
         {{ ledgerlab.star_except_replace(
             ref(staging_model),
             added_columns=['copy_number'],
-            except_columns=['rejected_reason', 'orphan_parent_key', 'orphan_parent_reason'],
+            except_columns=['row_fingerprint', 'rejected_reason', 'orphan_parent_key', 'orphan_parent_reason'],
             replacements={'raw_record':
                 'case when rejected_reason is not null or repair_reasons is not null then raw_record end'},
         ) }},

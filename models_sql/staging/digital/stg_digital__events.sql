@@ -117,7 +117,7 @@ decoded as (
             ['wrong_case_code', is_wrong_case_code('event_type_text', 'lower')
                 ~ ' or ' ~ is_wrong_case_code('channel_text', 'lower')],
         ]) }} as repair_reasons,
-        md5(raw_line) as row_fingerprint,
+        {{ row_fingerprint(['raw_line']) }} as row_fingerprint,
         -- the raw line with its client id replaced by the pseudonym
         {{ raw_record_json(['raw_line'], {'raw_line':
             "case when is_json_object and client_id_text is not null then "
