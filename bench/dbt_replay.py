@@ -49,7 +49,11 @@ def replay(target: Path, warehouse: Path, threads: int) -> dict:
     results = json.loads((target / "run_results.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     nodes = manifest.get("nodes", {})
-    con = duckdb.connect(str(warehouse))
+    # the compiled SQL names the build's database (its file's stem): attach the copy under it
+    catalog = next(r["relation_name"].split(".")[0] for r in results["results"] if r.get("relation_name"))
+    con = duckdb.connect()
+    con.execute(f"attach '{warehouse}' as {catalog}")
+    con.execute(f"use {catalog}")
     con.execute(f"set threads = {threads}")
     for schema in ("staging", "intermediate", "marts", "quality", "ml"):
         con.execute(f"create schema if not exists {schema}")

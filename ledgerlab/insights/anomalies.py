@@ -72,14 +72,6 @@ def truth_path(ctx: Context) -> Path | None:
     return None
 
 
-def _group(detector: str) -> str:
-    if detector.startswith("rule:"):
-        return "rules"
-    if detector == "isolation_forest":
-        return "forest"
-    return "baselines"
-
-
 def build(ctx: Context) -> Section:
     s = Section("anomalies", "Anomalies")
     if not ctx.require(s, "marts", "fct_transactions"):
@@ -237,12 +229,31 @@ def build(ctx: Context) -> Section:
     return s
 
 
+# The map shows at most this many accounts: every highlighted one (top of the ranking, injected)
+# and a seeded sample of the others. A reader sees no more in 450,000 points than in 5,000, and
+# each point costs the report (111 M transactions: seconds of plotly and tens of MB of HTML).
+MAP_MAX_POINTS = 5_000
+
+
+def _map_points(per_account: pl.DataFrame, highlighted: set, seed: int) -> pl.DataFrame:
+    """The accounts the map draws: every highlighted one, then a seeded sample of the rest."""
+    if per_account.height <= MAP_MAX_POINTS:
+        return per_account
+    marked = pl.col("account_id").is_in(list(highlighted))
+    shown = per_account.filter(marked)
+    rest = per_account.filter(~marked)
+    sample = rest.sample(n=min(rest.height, max(MAP_MAX_POINTS - shown.height, 0)), seed=seed)
+    return pl.concat([shown, sample]).sort("account_id")
+
+
 def _detector_map(ctx: Context, s: Section, evidence: pl.DataFrame, top_ids: set, kinds: dict, k_show: int) -> None:
-    """Every account by its strongest baseline evidence and its strongest rule / forest evidence."""
+    """Accounts by their strongest baseline evidence and their strongest rule / forest evidence."""
     per_account = (
-        evidence.with_columns(pl.col("detector").map_elements(_group, return_dtype=pl.String).alias("g"))
-        .with_columns(
-            pl.when(pl.col("g") == "baselines").then(pl.lit("baselines")).otherwise(pl.lit("other")).alias("g")
+        evidence.with_columns(
+            pl.when(pl.col("detector").str.starts_with("rule:") | (pl.col("detector") == "isolation_forest"))
+            .then(pl.lit("other"))  # the SQL rules and the forest
+            .otherwise(pl.lit("baselines"))
+            .alias("g")
         )
         .group_by("account_id", "g")
         .agg(pl.col("evidence").max())
@@ -253,6 +264,14 @@ def _detector_map(ctx: Context, s: Section, evidence: pl.DataFrame, top_ids: set
         if col not in per_account.columns:
             per_account = per_account.with_columns(pl.lit(0.0).alias(col))
     per_account = per_account.fill_null(0.0)
+    accounts = per_account.height
+    per_account = _map_points(per_account, set(top_ids) | set(kinds), ctx.seed)
+    shown_note = (
+        ""
+        if per_account.height == accounts
+        else f" Shown: all {len(set(top_ids) | set(kinds)):,} highlighted accounts and a random sample (seed "
+        f"{ctx.seed}) of the others, {per_account.height:,} of {accounts:,} accounts."
+    )
     ids = per_account["account_id"].to_list()
     colour = [OKABE_ITO["vermillion"] if a in top_ids else "#b8c2cc" for a in ids]
     symbol = ["diamond" if a in kinds else "circle" for a in ids]
@@ -282,9 +301,10 @@ def _detector_map(ctx: Context, s: Section, evidence: pl.DataFrame, top_ids: set
             fig,
             div_id="fig-anomaly-map",
             caption=(
-                f"Every account by its strongest evidence from its own-history baselines (x) and from the SQL "
+                f"Accounts by their strongest evidence from their own-history baselines (x) and from the SQL "
                 f"rules and the IsolationForest (y). The top {k_show} of the combined ranking are in vermillion"
                 + (", injected anomalies are diamonds." if kinds else ".")
+                + shown_note
             ),
             source="marts.account_anomaly_signals, marts.transaction_anomaly_candidates, IsolationForest on "
             "marts.fct_transactions account-months",

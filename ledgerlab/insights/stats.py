@@ -164,9 +164,8 @@ def chi_square_rates(
     n_groups = int(g_codes.max()) + 1 if g_codes.size else 0
 
     def table_of(codes: np.ndarray, out: np.ndarray) -> np.ndarray:
-        t = np.zeros((n_groups, 2))
-        np.add.at(t, (codes, out), 1)
-        return t
+        # bincount, not np.add.at: the same counts, an order of magnitude faster per bootstrap draw
+        return np.bincount(codes * 2 + out, minlength=n_groups * 2).reshape(n_groups, 2).astype(float)
 
     table = table_of(g_codes, y)
     valid = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]

@@ -173,3 +173,19 @@ def test_planted_kinds_cover_all_generator_kinds():
         "salary_stop",
         "dormant_reactivation",
     }
+
+
+def test_the_map_keeps_every_highlighted_account_and_samples_the_rest():
+    import polars as pl
+
+    from ledgerlab.insights.anomalies import MAP_MAX_POINTS, _map_points
+
+    accounts = pl.DataFrame({"account_id": range(3 * MAP_MAX_POINTS), "baselines": 0.0, "other": 0.0})
+    highlighted = {7, 12_345, 3 * MAP_MAX_POINTS - 1}
+    shown = _map_points(accounts, highlighted, seed=42)
+    assert shown.height == MAP_MAX_POINTS
+    assert highlighted <= set(shown["account_id"])
+    assert shown["account_id"].is_sorted() and shown["account_id"].n_unique() == MAP_MAX_POINTS
+    assert shown.equals(_map_points(accounts, highlighted, seed=42)), "seeded: the same report twice"
+    small = accounts.head(100)
+    assert _map_points(small, highlighted, seed=42).equals(small), "a small bank is drawn whole"
