@@ -5,6 +5,7 @@ import polars as pl
 import pytest
 
 from ledgerlab.insights import anomaly_model as am
+from ledgerlab.insights.anomalies import MAP_MAX_POINTS, _map_points
 
 from .anomaly_fixtures import DATA_END, PLANTED, account_months, truth
 
@@ -176,10 +177,6 @@ def test_planted_kinds_cover_all_generator_kinds():
 
 
 def test_the_map_keeps_every_highlighted_account_and_samples_the_rest():
-    import polars as pl
-
-    from ledgerlab.insights.anomalies import MAP_MAX_POINTS, _map_points
-
     accounts = pl.DataFrame({"account_id": range(3 * MAP_MAX_POINTS), "baselines": 0.0, "other": 0.0})
     highlighted = {7, 12_345, 3 * MAP_MAX_POINTS - 1}
     shown = _map_points(accounts, highlighted, seed=42)
