@@ -25,9 +25,10 @@ for "not published" or ``-1`` for "paid duly") leave the sentinel and
 unknown checks, and ``sparse: true`` (empty by design, e.g. a counterparty
 only on transfers) leaves the mostly-empty check.
 
-Tables above 400,000 rows are profiled on a seeded system sample of about 200,000
-rows (whole vectors: cheap at 100 M rows); the duplicate check always reads
-every row.
+Tables above 400,000 rows are profiled on a systematic sample of about 200,000
+rows: every k-th block of 2,048 consecutive rows by position, which DuckDB
+reads without the other blocks (cheap at 100 M rows) and which is the same
+sample on every run; the duplicate check always reads every row.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ UNKNOWN_LIKE = (
 )
 SAMPLE_ABOVE = 400_000
 SAMPLE_ROWS = 200_000
+SAMPLE_BLOCK = 2_048  # rows per sampled block: one DuckDB vector
 
 
 def _list(values: tuple[str, ...]) -> str:
@@ -78,14 +80,17 @@ def _values(pairs: list[tuple[str, str]]) -> str:
 def _long(sampled: int, known: list[tuple[str, str]] = (), sparse: list[str] = ()) -> str:
     """CTEs: ``t`` the rows (or a sample), ``n`` their count, ``long`` one row per column and value.
 
-    ``sampled`` is the table's row count when it is to be sampled (0: read every row):
-    system sampling (whole vectors, seeded) of about SAMPLE_ROWS rows, cheap at 100 M rows.
+    ``sampled`` is the table's row count when it is to be sampled (0: read every row): a
+    systematic sample of whole blocks of rows, about SAMPLE_ROWS of them, cheap at 100 M rows.
     """
     lineage = ", ".join(LINEAGE_COLUMNS)
-    share = min(100.0, 100.0 * SAMPLE_ROWS / sampled) if sampled else 100.0
-    sample = f" using sample {share:.4f}% (system, 42)" if sampled else ""
-    return f"""with b as (select * exclude ({lineage}) from {{batch}}),
-    t as (select * from b{sample}),
+    # Every k-th block of SAMPLE_BLOCK rows by row position: DuckDB skips the other blocks in the
+    # scan. The seeded system sample used before read every row first when taken of a select (0.7 s
+    # instead of 0.3 s at 11 M rows, for each check), and taken in the scan it was not reproducible
+    # with two threads (another sample each run).
+    stride = max(1, round(sampled / SAMPLE_ROWS)) if sampled else 1
+    sample = f" where (rowid // {SAMPLE_BLOCK}) % {stride} = 0" if stride > 1 else ""
+    return f"""with t as (select * exclude ({lineage}) from {{batch}}{sample}),
     n as (select count(*) as n_rows from t),
     long as (select * from t unpivot include nulls (value for column_name in (columns(*)))),
     known_codes as ({_values(list(known))}),
