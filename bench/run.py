@@ -76,6 +76,7 @@ ALL_STAGES = (
     "gx_vs_sql",
     "run",
     "run_again",
+    "make_test",
 )
 # Stages that run only part of the dbt project, each on its own copy of the ingested warehouse.
 SELECTIVE_DBT_RUNS = {

@@ -21,3 +21,10 @@ def test_run_log_step_seconds() -> None:
     assert parse_run_log(log) == {
         "step_seconds": {"generate": 1.7, "dbt build": 21.4, "train + score card_default": 0.1}
     }
+
+
+def test_every_stage_the_harness_runs_can_be_asked_for() -> None:
+    from bench.run import parse_args
+
+    args = parse_args(["--sizes", "4500", "--stages", "dbt_run_loan,make_test,run"])
+    assert args.stage_list == ("dbt_run_loan", "make_test", "run") and args.size_list == [4500]
