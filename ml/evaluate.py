@@ -191,6 +191,31 @@ def bootstrap_interval(
     return float(lo), float(hi)
 
 
+def _score_order(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows by descending score (stable), and where each run of tied scores ends in that order."""
+    order = np.argsort(-p, kind="stable")
+    p_sorted = p[order]
+    return order, np.r_[p_sorted[:-1] != p_sorted[1:], True]
+
+
+def _ranking_in_order(positives: np.ndarray, negatives: np.ndarray, last_of_group: np.ndarray) -> dict[str, float]:
+    """ROC AUC, KS and PR AUC from how many positives and negatives each row stands for, rows in
+    descending score order (ties grouped by ``last_of_group``, so exact with ties)."""
+    n_pos, n_neg = positives.sum(), negatives.sum()
+    if n_pos == 0 or n_neg == 0:
+        return {"roc_auc": float("nan"), "ks": float("nan"), "pr_auc": float("nan")}
+    tps = np.cumsum(positives)[last_of_group]
+    fps = np.cumsum(negatives)[last_of_group]
+    tpr = np.r_[0.0, tps / n_pos]
+    fpr = np.r_[0.0, fps / n_neg]
+    auc = float(np.sum((fpr[1:] - fpr[:-1]) * (tpr[1:] + tpr[:-1]) / 2))
+    # a run of rows that a resample left out predicts nothing: no precision, and no weight in the sum
+    predicted = tps + fps
+    precision = np.divide(tps, predicted, out=np.zeros(predicted.shape), where=predicted > 0)
+    ap = float(np.sum(np.diff(np.r_[0.0, tps]) / n_pos * precision))
+    return {"roc_auc": auc, "ks": float(np.max(tpr - fpr)), "pr_auc": ap}
+
+
 def ranking_metrics(y, p) -> dict[str, float]:
     """ROC AUC, KS and PR AUC (average precision) from one sort, exact with ties.
 
@@ -198,36 +223,34 @@ def ranking_metrics(y, p) -> dict[str, float]:
     resample would dominate the run time on 30,000 rows.
     """
     y, p = _arrays(y, p)
-    n_pos = y.sum()
-    n_neg = y.size - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return {"roc_auc": float("nan"), "ks": float("nan"), "pr_auc": float("nan")}
-    order = np.argsort(-p, kind="stable")
-    p_sorted, y_sorted = p[order], y[order]
-    last_of_group = np.r_[p_sorted[:-1] != p_sorted[1:], True]
-    tps = np.cumsum(y_sorted)[last_of_group]
-    fps = np.cumsum(1 - y_sorted)[last_of_group]
-    tpr = np.r_[0.0, tps / n_pos]
-    fpr = np.r_[0.0, fps / n_neg]
-    auc = float(np.sum((fpr[1:] - fpr[:-1]) * (tpr[1:] + tpr[:-1]) / 2))
-    precision = tps / (tps + fps)
-    ap = float(np.sum(np.diff(np.r_[0.0, tps]) / n_pos * precision))
-    return {"roc_auc": auc, "ks": float(np.max(tpr - fpr)), "pr_auc": ap}
+    order, last_of_group = _score_order(p)
+    y_sorted = y[order]
+    return _ranking_in_order(y_sorted, 1 - y_sorted, last_of_group)
 
 
 def bootstrap_intervals(y, p, *, reps: int = 500, seed: int = 0, level: float = 0.95) -> dict[str, list[float]]:
-    """Percentile intervals of ROC AUC, Gini, KS, PR AUC and Brier from the same resamples."""
+    """Percentile intervals of ROC AUC, Gini, KS, PR AUC and Brier from the same resamples.
+
+    The rows are sorted by score once: a resample is how many times it draws each row
+    (the same draws as indexing with them), so its metrics are cumulative sums in that
+    order instead of a sort per resample (on 400,000 rows the sorts were most of a report).
+    """
     y, p = _arrays(y, p)
     rng = np.random.default_rng(seed)
+    order, last_of_group = _score_order(p)
+    y_sorted = y[order].astype(float)
+    squared_error = (p[order] - y_sorted) ** 2
     draws: dict[str, list[float]] = {"roc_auc": [], "ks": [], "pr_auc": [], "brier": []}
     for _ in range(reps):
         idx = rng.integers(0, y.size, y.size)
-        yb, pb = y[idx], p[idx]
-        if yb.min() == yb.max():
+        copies = np.bincount(idx, minlength=y.size)[order]
+        positives = copies * y_sorted
+        negatives = copies - positives
+        if positives.sum() == 0 or negatives.sum() == 0:
             continue
-        for name, value in ranking_metrics(yb, pb).items():
+        for name, value in _ranking_in_order(positives, negatives, last_of_group).items():
             draws[name].append(value)
-        draws["brier"].append(float(np.mean((pb - yb) ** 2)))
+        draws["brier"].append(float(np.dot(copies, squared_error) / y.size))
     alpha = (1 - level) / 2
     out = {}
     for name, values in draws.items():

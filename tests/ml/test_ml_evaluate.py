@@ -141,3 +141,23 @@ def test_fairness_group_metrics_by_hand():
     assert "outside" not in fairness.reading("sex", out)  # groups under 30 rows are not judged
     big = fairness.group_metrics(np.tile(y, 10), np.tile(p, 10), groups * 10, threshold=0.5, reference="M")
     assert "outside 0.8-1.25" in fairness.reading("sex", big)
+
+
+def test_bootstrap_by_counts_equals_resampling_the_rows():
+    """The intervals come from how often each resample draws each row; indexing the rows with the
+    same draws and sorting each resample (the textbook bootstrap) gives the same figures."""
+    rng = np.random.default_rng(11)
+    p = np.round(rng.random(400), 2)  # ties, and runs of tied rows a resample leaves out
+    y = (rng.random(400) < p).astype(int)
+    got = E.bootstrap_intervals(y, p, reps=120, seed=3)
+    draws = {"roc_auc": [], "ks": [], "pr_auc": [], "brier": []}
+    by_rows = np.random.default_rng(3)
+    for _ in range(120):
+        idx = by_rows.integers(0, y.size, y.size)
+        if y[idx].min() == y[idx].max():
+            continue
+        for name, value in E.ranking_metrics(y[idx], p[idx]).items():
+            draws[name].append(value)
+        draws["brier"].append(float(np.mean((p[idx] - y[idx]) ** 2)))
+    for name, values in draws.items():
+        assert got[name] == pytest.approx(list(np.quantile(values, [0.025, 0.975])), rel=1e-12, abs=1e-12), name
