@@ -136,19 +136,26 @@ def _ingest_summary(result, label: str, rows_out: dict[str, int] | None) -> list
     return lines + [f"note: {n}" for n in result.notes]
 
 
-def require_ingested(warehouse_path: Path) -> None:
-    """Refuse, in one line, a build on a warehouse that holds no ingested raw data."""
+def require_ingested(warehouse_path: Path) -> int:
+    """Refuse, in one line, a build on a warehouse that holds no ingested raw data; else the rows
+    the last ingest loaded (all tables, from raw._ingest_manifest)."""
     from ledgerlab.core import warehouse
 
     if not warehouse_path.exists():
         raise MissingStep(f"no warehouse at {warehouse_path}: run `ledgerlab ingest --raw DIR` first")
     with warehouse.connection(warehouse_path, read_only=True) as con:
         ingested = warehouse.table_exists(con, "raw", "_ingest_manifest")
+        rows = (
+            con.execute("select coalesce(sum(rows_loaded), 0) from raw._ingest_manifest").fetchall()[0][0]
+            if ingested
+            else 0
+        )
     if not ingested:
         raise MissingStep(
             f"warehouse {warehouse_path} holds no ingested data (no raw._ingest_manifest): "
             "run `ledgerlab ingest --raw DIR` first"
         )
+    return int(rows)
 
 
 def build_step(
@@ -169,7 +176,7 @@ def build_step(
     write_macros()
 
     warehouse_path = Path(warehouse_path) if warehouse_path is not None else config.paths().warehouse
-    require_ingested(warehouse_path)
+    raw_rows = require_ingested(warehouse_path)
     key, is_default = config.pseudonym_key()
     lines = []
     if is_default:
@@ -180,6 +187,10 @@ def build_step(
     # Unit tests check the SQL's logic on fixed inputs, not the data: dbt's guidance is to run
     # them in development and CI (`make test` and a plain `dbt build` do), not in data runs.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    threads = config.dbt_threads(raw_rows)
+    if threads is not None:
+        args += ["--threads", str(threads)]
+        lines.append(f"{raw_rows:,} raw rows: dbt builds one model at a time (config.SERIAL_BUILD_MIN_ROWS)")
     result = run_dbt(
         [*args, "--full-refresh"] if full_refresh else args, warehouse_path=warehouse_path, on_progress=on_progress
     )

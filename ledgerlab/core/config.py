@@ -172,6 +172,20 @@ VALIDATE_JOBS = int(os.environ["LEDGERLAB_VALIDATE_JOBS"]) if os.environ.get("LE
 PARALLEL_VALIDATION_MAX_ROWS = 50_000_000
 
 
+# dbt's threads (models built side by side) for a build over this many raw rows and more: one.
+# At 111 M transactions two window-heavy marts built side by side (account_anomaly_signals,
+# transaction_anomaly_candidates) shared DuckDB's memory and spilled 28 GB between them, past
+# the spill cap; each query uses every core already, so one at a time costs little there.
+# Below it, the profile's threads (profiles.yml): at 1 M transactions dbt's Python per node is
+# half the build, and four threads hide it.
+SERIAL_BUILD_MIN_ROWS = 50_000_000
+
+
+def dbt_threads(raw_rows: int) -> int | None:
+    """dbt threads for a build over ``raw_rows`` ingested rows (None: the profile's own)."""
+    return 1 if raw_rows >= SERIAL_BUILD_MIN_ROWS else None
+
+
 def validation_jobs(raw_rows: int) -> int:
     """Processes for validating a warehouse into which ``raw_rows`` rows were ingested."""
     if VALIDATE_JOBS is not None:
