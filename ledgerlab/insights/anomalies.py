@@ -265,11 +265,12 @@ def _detector_map(ctx: Context, s: Section, evidence: pl.DataFrame, top_ids: set
             per_account = per_account.with_columns(pl.lit(0.0).alias(col))
     per_account = per_account.fill_null(0.0)
     accounts = per_account.height
-    per_account = _map_points(per_account, set(top_ids) | set(kinds), ctx.seed)
+    highlighted = set(top_ids) | set(kinds)
+    per_account = _map_points(per_account, highlighted, ctx.seed)
     shown_note = (
         ""
         if per_account.height == accounts
-        else f" Shown: all {len(set(top_ids) | set(kinds)):,} highlighted accounts and a random sample (seed "
+        else f" Shown: all {len(highlighted):,} highlighted accounts and a random sample (seed "
         f"{ctx.seed}) of the others, {per_account.height:,} of {accounts:,} accounts."
     )
     ids = per_account["account_id"].to_list()
