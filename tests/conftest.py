@@ -15,6 +15,17 @@ import pytest
 
 from ledgerlab.core import config
 
+# helpers the test packages share (importable by name; the packages' conftest modules are not)
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+
+from built_warehouse import (  # noqa: E402
+    GENERATED_ACCOUNTS,
+    GENERATED_SEED,
+    Warehouse,
+    build_warehouse,
+    built_warehouse,
+)
+
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -128,6 +139,27 @@ def real_run(shared_folder, real_berka_dir: Path, real_taiwan_csv: Path) -> tupl
     )
 
 
+@pytest.fixture(scope="session")
+def generated_dir(shared_folder) -> Path:
+    """Small generated data with injected defects and digital events (generated once per session)."""
+    from ledgerlab.generator import generate
+
+    return shared_folder(
+        "dbt_generated_data", lambda out: generate(out, accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED)
+    )
+
+
+@pytest.fixture(scope="session")
+def generated_warehouse(shared_folder, generated_dir: Path) -> Warehouse:
+    """The generated data ingested and built with `dbt build`, once per session (read only: copy to change).
+
+    Read by the dbt-layer tests and, as the DuckDB side, by the Spark parity tests, which
+    build the same bank on Spark.
+    """
+    root = shared_folder("dbt_generated", lambda root: build_warehouse(root, generated_dir))
+    return built_warehouse(root, generated_dir)
+
+
 # pytest-xdist (--dist loadfile) hands out whole files in collection order (with
 # --no-loadscope-reorder, set in pyproject.toml; by default it would put the files with the most
 # tests first). A long file handed out last ends the run on one worker while the other idles,
@@ -148,6 +180,12 @@ START_FIRST = (
     "tests/dbt/test_atomic_writes.py",
     "tests/expectations/test_gx_runner.py",
     "tests/ml/test_ml_end_to_end.py",
+    # 10-25 s each: handed out before the many short files, not as the run's last
+    "tests/ml/test_ml_training_cache.py",
+    "tests/ledgerlab/test_cli.py",
+    "tests/ledgerlab/test_ingest_hostile.py",
+    "tests/ledgerlab/generator/test_generator_fast_paths.py",
+    "tests/notebooks/test_notebooks.py",
 )
 START_LAST = ("tests/dbt/test_real_facts.py",)
 

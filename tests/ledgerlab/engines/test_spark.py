@@ -1,8 +1,10 @@
 """The Spark engine: its settings, Spark ingest, and parity with DuckDB (marts, quarantine, validation).
 
-One generated bank is built once per engine (module fixtures) and read by
-the parity tests and the validation tests: every mart and the quarantine
-equal, and every GX expectation with the same status and unexpected count.
+The session's generated bank (``generated_dir``, tests/conftest.py) is built
+on Spark once (a module fixture); its DuckDB build is the session's
+``generated_warehouse``, which tests/dbt reads too. The parity tests and the
+validation tests read both: every mart and the quarantine equal, and every GX
+expectation with the same status and unexpected count.
 
 Every Spark test lives in this one file, so that pytest-xdist (``--dist
 loadfile``) runs them one after another in one worker, from the start of
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -32,8 +35,6 @@ from ledgerlab.core import config
 from ledgerlab.core import spark as spark_engine
 from ledgerlab.engines import parity
 
-PARITY_ACCOUNTS = 300
-PARITY_SEED = 7
 # dbt build selection of the parity build: every model and seed, no data or unit test
 MODELS_ONLY = ("--exclude", "resource_type:test", "resource_type:unit_test")
 # Spark tuned for a few thousand rows (ledgerlab.core.spark): no adaptive execution, no
@@ -174,12 +175,10 @@ def test_spark_ingest_names_a_bad_header(spark, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def parity_bank(tmp_path_factory) -> Path:
-    from ledgerlab.generator import generate
-
-    out = tmp_path_factory.mktemp("parity_bank")
-    generate(out, accounts=PARITY_ACCOUNTS, seed=PARITY_SEED)
-    return out
+def parity_bank(generated_dir: Path) -> Path:
+    """The session's generated bank (300 accounts, seed 7, with injected defects): DuckDB's side
+    of the parity is the session's build of it (``generated_warehouse``)."""
+    return generated_dir
 
 
 def _cli(home: Path, engine: str, *args: str):
@@ -215,11 +214,13 @@ VALIDATED = (0, 1)
 
 
 @pytest.fixture(scope="module")
-def duckdb_home(parity_bank: Path, tmp_path_factory) -> Path:
-    """The bank on DuckDB through the CLI: ingest, build (dbt build: models and every test), validate."""
+def duckdb_home(generated_warehouse, tmp_path_factory) -> Path:
+    """The bank on DuckDB: the session's ingest and `dbt build` of it (models and every test,
+    shared with tests/dbt), copied into a home and validated there through the CLI."""
     home = tmp_path_factory.mktemp("parity_duckdb")
-    _succeeded(_cli(home, "duckdb", "-m", "ledgerlab", "ingest", "--raw", str(parity_bank)))
-    _succeeded(_cli(home, "duckdb", "-m", "ledgerlab", "build"))
+    warehouse = config.default_warehouse(home)
+    warehouse.parent.mkdir(parents=True)
+    shutil.copy(generated_warehouse.path, warehouse)
     _succeeded(_cli(home, "duckdb", "-m", "ledgerlab", "validate"), VALIDATED)
     return home
 
