@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlab.core import config
+# Before ledgerlab.core.config reads it: one validation process. The suite already keeps both
+# cores busy with two xdist workers, so a validation's helper process would only add its own
+# start-up (importing GX: 3.4 s of CPU) to every validation. The parallel path keeps its own
+# test (tests/expectations/test_gx_runner.py, jobs=2).
+os.environ.setdefault("LEDGERLAB_VALIDATE_JOBS", "1")
+
+from ledgerlab.core import config  # noqa: E402
 
 # helpers the test packages share (importable by name; the packages' conftest modules are not)
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
