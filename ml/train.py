@@ -739,8 +739,8 @@ def oracle_comparison(task: Task, training: TrainingData, plan: EvaluationPlan, 
         "known": known,
         "p_true": p_true,
         "ratio": evaluate.roc_auc(y_eval[known], predictions[known]) / report["roc_auc"],
-        "ci": _paired_ratio_interval(
-            y_eval[known], predictions[known], p_true[known], task.bootstrap_reps, task.random_state
+        "ci": evaluate.paired_auc_ratio_interval(
+            y_eval[known], predictions[known], p_true[known], reps=task.bootstrap_reps, seed=task.random_state
         ),
     }
 
@@ -774,20 +774,6 @@ def _summary(report: dict) -> dict:
         "prevalence",
     )
     return {k: report[k] for k in keys if k in report}
-
-
-def _paired_ratio_interval(y, p_model, p_oracle, reps: int, seed: int) -> list[float]:
-    rng = np.random.default_rng(seed)
-    ratios = []
-    for _ in range(reps):
-        idx = rng.integers(0, y.size, y.size)
-        if y[idx].min() == y[idx].max():
-            continue
-        ratios.append(
-            evaluate.ranking_metrics(y[idx], p_model[idx])["roc_auc"]
-            / evaluate.ranking_metrics(y[idx], p_oracle[idx])["roc_auc"]
-        )
-    return [float(v) for v in np.quantile(ratios, [0.025, 0.975])]
 
 
 def curves(y: np.ndarray, p: np.ndarray) -> dict:

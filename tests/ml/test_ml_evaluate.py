@@ -161,3 +161,22 @@ def test_bootstrap_by_counts_equals_resampling_the_rows():
         draws["brier"].append(float(np.mean((p[idx] - y[idx]) ** 2)))
     for name, values in draws.items():
         assert got[name] == pytest.approx(list(np.quantile(values, [0.025, 0.975])), rel=1e-12, abs=1e-12), name
+
+
+def test_paired_ratio_by_counts_equals_resampling_the_rows():
+    """The model-to-oracle AUC ratio's interval: the same figures as indexing both scores with
+    each resample's rows and computing both AUCs from them."""
+    rng = np.random.default_rng(12)
+    truth = rng.random(300)
+    y = (rng.random(300) < truth).astype(int)
+    model = np.round(truth + rng.normal(0, 0.2, 300), 2)  # ties in one score only
+    got = E.paired_auc_ratio_interval(y, model, truth, reps=150, seed=5)
+    ratios = []
+    by_rows = np.random.default_rng(5)
+    for _ in range(150):
+        idx = by_rows.integers(0, y.size, y.size)
+        if y[idx].min() == y[idx].max():
+            continue
+        ratios.append(E.roc_auc(y[idx], model[idx]) / E.roc_auc(y[idx], truth[idx]))
+    assert got == pytest.approx(list(np.quantile(ratios, [0.025, 0.975])), rel=1e-12, abs=1e-12)
+    assert got[0] < E.roc_auc(y, model) / E.roc_auc(y, truth) < got[1]
