@@ -6,34 +6,15 @@ import dataclasses
 
 import numpy as np
 import pytest
-import yaml
+from task_specs import logistic_task
 
 from ml.models import fit_candidate, search_sample
-from ml.tasks import load_task
 
 
 @pytest.fixture(scope="module")
 def task(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tasks")
-    spec = {
-        "name": "capped",
-        "mart": "marts.capped",
-        "key": "id",
-        "target": "y",
-        "date_column": None,
-        "features": {"numeric": ["f1", "f2"]},
-        "search": {"method": "random", "n_iter": 3, "inner_folds": 3, "max_rows": 600},
-        "candidates": {
-            "logistic": {
-                "estimator": "logistic",
-                "complexity": 1,
-                "params": {"max_iter": 500},
-                "search": {"C": {"loguniform": [0.001, 10.0]}},
-            }
-        },
-    }
-    (folder / "capped.yaml").write_text(yaml.safe_dump(spec))
-    return load_task("capped", folder)
+    search = {"method": "random", "n_iter": 3, "inner_folds": 3, "max_rows": 600}
+    return logistic_task(tmp_path_factory.mktemp("tasks"), "capped", ["f1", "f2"], search=search)
 
 
 def rows(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-import yaml
+from task_specs import logistic_task
 from threadpoolctl import threadpool_limits
 
 import ml.models
 import ml.train as train
-from ml.tasks import load_task
 
 pytestmark = pytest.mark.slow  # about 10 s per test on an idle 2-core machine
 
@@ -34,28 +33,16 @@ TOLERANCE = {
 
 @pytest.fixture(scope="module")
 def drifting_task(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tasks")
-    spec = {
-        "name": "drifting",
-        "mart": "marts.drifting",
-        "key": "id",
-        "target": "y",
-        "date_column": "day",
-        "features": {"numeric": ["f1", "f2", "f3"]},
-        "split": {"strategy": "repeated_cv", "cv_folds": 5, "cv_repeats": 1},
-        "search": {"method": "random", "n_iter": 2, "inner_folds": 3},
-        "bootstrap_reps": 20,
-        "candidates": {
-            "logistic": {
-                "estimator": "logistic",
-                "complexity": 1,
-                "params": {"max_iter": 500},
-                "search": {"C": {"loguniform": [0.01, 10.0]}},
-            }
-        },
-    }
-    (folder / "drifting.yaml").write_text(yaml.safe_dump(spec))
-    return load_task("drifting", folder)
+    return logistic_task(
+        tmp_path_factory.mktemp("tasks"),
+        "drifting",
+        ["f1", "f2", "f3"],
+        c_range=(0.01, 10.0),
+        date_column="day",
+        split={"strategy": "repeated_cv", "cv_folds": 5, "cv_repeats": 1},
+        search={"method": "random", "n_iter": 2, "inner_folds": 3},
+        bootstrap_reps=20,
+    )
 
 
 def drifting_rows(n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
