@@ -177,9 +177,9 @@ def build(
         with _spark_lock("ledgerlab build --engine spark"):
             _print_lines(spark_build_step(full_refresh=full_refresh))
         return
-    require_ingested(config.paths().warehouse)
+    raw_rows = require_ingested(config.paths().warehouse)  # refused before the warehouse is copied
     with warehouse.publishing("ledgerlab build") as copy:  # the previous marts stay until this build passed
-        lines = build_step(full_refresh=full_refresh, warehouse_path=copy)
+        lines = build_step(full_refresh=full_refresh, warehouse_path=copy, raw_rows=raw_rows)
     _print_lines([*lines, f"published {config.paths().warehouse}"])
 
 

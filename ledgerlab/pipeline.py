@@ -159,9 +159,15 @@ def require_ingested(warehouse_path: Path) -> int:
 
 
 def build_step(
-    full_refresh: bool = False, warehouse_path: Path | None = None, on_progress: Progress = progress.ignore
+    full_refresh: bool = False,
+    warehouse_path: Path | None = None,
+    on_progress: Progress = progress.ignore,
+    raw_rows: int | None = None,
 ) -> list[str]:
     """`dbt build` of ``warehouse_path``; ``full_refresh`` rebuilds incremental models from scratch.
+
+    ``raw_rows``: the rows the last ingest loaded, when the caller has them (else they are read,
+    and an un-ingested warehouse refused, by ``require_ingested``).
 
     Incremental models assume the raw tables grow by appends. A pipeline run
     re-ingests every raw file (possibly another data set: a new seed, size or
@@ -176,7 +182,8 @@ def build_step(
     write_macros()
 
     warehouse_path = Path(warehouse_path) if warehouse_path is not None else config.paths().warehouse
-    raw_rows = require_ingested(warehouse_path)
+    if raw_rows is None:
+        raw_rows = require_ingested(warehouse_path)
     key, is_default = config.pseudonym_key()
     lines = []
     if is_default:
@@ -397,7 +404,9 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
                 console,
                 report,
                 "dbt build",
-                lambda on: build_step(full_refresh=True, warehouse_path=copy, on_progress=on),
+                lambda on: build_step(
+                    full_refresh=True, warehouse_path=copy, on_progress=on, raw_rows=sum(ingested.values())
+                ),
                 "dbt nodes",
             )
         except BaseException:
