@@ -30,6 +30,7 @@ import time
 import uuid
 import warnings
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -467,8 +468,23 @@ def validate(
         if own_helpers and helpers is not None:
             helpers.shutdown()
 
-    t0 = time.perf_counter()
-    summary_path, index_path = report.write_reports(
+    def record(report_path: str) -> None:
+        try:
+            record_run(
+                warehouse_path,
+                run_id=run_id,
+                run_at=run_at,
+                data_fingerprint=fingerprint,
+                suites=suite_rows,
+                report_path=report_path,
+            )
+        except duckdb.IOException as exc:
+            raise ValidationSetupError(
+                f"validation {run_id} ran (see {report_path}) but could not be recorded in {warehouse_path}: "
+                f"{str(exc).splitlines()[0]}; is another step writing the warehouse?"
+            ) from None
+
+    return complete_run(
         docs_dir,
         run_id=run_id,
         run_at=run_at,
@@ -477,31 +493,49 @@ def validate(
         suites=suite_rows,
         skipped=skipped,
         facts=facts,
+        record=record,
+        seconds=seconds,
+        started=started,
+    )
+
+
+def complete_run(
+    docs_dir: Path,
+    *,
+    run_id: str,
+    run_at: datetime,
+    warehouse_path: Path,
+    fingerprint: str,
+    suites: list[SuiteRow],
+    skipped: list[Skipped],
+    facts: WarehouseFacts,
+    record: Callable[[str], None],
+    seconds: dict[str, float],
+    started: float,
+) -> ValidationOutcome:
+    """The end of a validation on either engine: summary.json and the index page, the run's record
+    (``record(report_path)``, in the engine's own tables) and the outcome with its timings."""
+    t0 = time.perf_counter()
+    summary_path, index_path = report.write_reports(
+        docs_dir,
+        run_id=run_id,
+        run_at=run_at,
+        warehouse_path=warehouse_path,
+        fingerprint=fingerprint,
+        suites=suites,
+        skipped=skipped,
+        facts=facts,
     )
     seconds["reports"] = time.perf_counter() - t0
-
     t0 = time.perf_counter()
-    try:
-        record_run(
-            warehouse_path,
-            run_id=run_id,
-            run_at=run_at,
-            data_fingerprint=fingerprint,
-            suites=suite_rows,
-            report_path=str(index_path),
-        )
-    except duckdb.IOException as exc:
-        raise ValidationSetupError(
-            f"validation {run_id} ran (see {index_path}) but could not be recorded in {warehouse_path}: "
-            f"{str(exc).splitlines()[0]}; is another step writing the warehouse?"
-        ) from None
+    record(str(index_path))
     seconds["history"] = time.perf_counter() - t0
     seconds["total"] = time.perf_counter() - started
     return ValidationOutcome(
         run_id=run_id,
         run_at=run_at,
         data_fingerprint=fingerprint,
-        suites=suite_rows,
+        suites=suites,
         skipped=skipped,
         summary_path=summary_path,
         docs_index=index_path,

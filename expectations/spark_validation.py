@@ -25,13 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from expectations import report
 from expectations.history import result_record
 from expectations.results import SuiteRow
 from expectations.runner import (
     ValidationOutcome,
     ValidationSetupError,
     _build_docs,
+    complete_run,
     data_fingerprint,
     new_run_id,
     run_checkpoint,
@@ -203,8 +203,7 @@ def validate_on_spark(
         _build_docs(paths.gx_context, docs_dir, run_id, rows)
     seconds["gx"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    summary_path, index_path = report.write_reports(
+    return complete_run(
         docs_dir,
         run_id=run_id,
         run_at=run_at,
@@ -213,21 +212,9 @@ def validate_on_spark(
         suites=rows,
         skipped=skipped,
         facts=facts,
-    )
-    seconds["reports"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    record_run_on_spark(
-        spark, run_id=run_id, run_at=run_at, data_fingerprint=fingerprint, suites=rows, report_path=str(index_path)
-    )
-    seconds["history"] = time.perf_counter() - t0
-    seconds["total"] = time.perf_counter() - started
-    return ValidationOutcome(
-        run_id=run_id,
-        run_at=run_at,
-        data_fingerprint=fingerprint,
-        suites=rows,
-        skipped=skipped,
-        summary_path=summary_path,
-        docs_index=index_path,
+        record=lambda report_path: record_run_on_spark(
+            spark, run_id=run_id, run_at=run_at, data_fingerprint=fingerprint, suites=rows, report_path=report_path
+        ),
         seconds=seconds,
+        started=started,
     )
