@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -50,23 +51,28 @@ def defect_coverage(suites: list[SuiteRow], facts: WarehouseFacts) -> dict:
     return coverage
 
 
-def build_summary(
-    *,
-    run_id: str,
-    run_at: datetime,
-    warehouse_path: Path,
-    fingerprint: str,
-    suites: list[SuiteRow],
-    skipped: list[Skipped],
-    facts: WarehouseFacts,
-) -> dict:
+@dataclass(frozen=True)
+class ValidationRun:
+    """What one validation run reports on, on either engine (summary.json, the index page)."""
+
+    run_id: str
+    run_at: datetime
+    warehouse_path: Path
+    fingerprint: str
+    suites: list[SuiteRow]
+    skipped: list[Skipped]
+    facts: WarehouseFacts
+
+
+def build_summary(run: ValidationRun) -> dict:
+    suites, skipped, facts = run.suites, run.skipped, run.facts
     expectations = [e for s in suites for e in s.expectations]
     n_blocking = sum(not e.success and e.severity == "blocking" for e in expectations)
     return {
-        "run_id": run_id,
-        "run_at": run_at.isoformat(timespec="seconds"),
-        "warehouse": str(warehouse_path),
-        "data_fingerprint": fingerprint,
+        "run_id": run.run_id,
+        "run_at": run.run_at.isoformat(timespec="seconds"),
+        "warehouse": str(run.warehouse_path),
+        "data_fingerprint": run.fingerprint,
         "success": n_blocking == 0,
         "blocking_failed": n_blocking > 0,
         "statistics": {
@@ -275,26 +281,8 @@ and duplicate rows where no key is declared. Each row: the flagged columns with 
 """
 
 
-def write_reports(
-    docs_dir: Path,
-    *,
-    run_id: str,
-    run_at: datetime,
-    warehouse_path: Path,
-    fingerprint: str,
-    suites: list[SuiteRow],
-    skipped: list[Skipped],
-    facts: WarehouseFacts,
-) -> tuple[Path, Path]:
-    summary = build_summary(
-        run_id=run_id,
-        run_at=run_at,
-        warehouse_path=warehouse_path,
-        fingerprint=fingerprint,
-        suites=suites,
-        skipped=skipped,
-        facts=facts,
-    )
+def write_reports(docs_dir: Path, run: ValidationRun) -> tuple[Path, Path]:
+    summary = build_summary(run)
     summary_path = docs_dir / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
     index_path = docs_dir / "index.html"

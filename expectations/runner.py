@@ -484,8 +484,7 @@ def validate(
                 f"{str(exc).splitlines()[0]}; is another step writing the warehouse?"
             ) from None
 
-    return complete_run(
-        docs_dir,
+    run = report.ValidationRun(
         run_id=run_id,
         run_at=run_at,
         warehouse_path=warehouse_path,
@@ -493,50 +492,33 @@ def validate(
         suites=suite_rows,
         skipped=skipped,
         facts=facts,
-        record=record,
-        seconds=seconds,
-        started=started,
     )
+    return complete_run(docs_dir, run, record, seconds=seconds, started=started)
 
 
 def complete_run(
     docs_dir: Path,
-    *,
-    run_id: str,
-    run_at: datetime,
-    warehouse_path: Path,
-    fingerprint: str,
-    suites: list[SuiteRow],
-    skipped: list[Skipped],
-    facts: WarehouseFacts,
+    run: report.ValidationRun,
     record: Callable[[str], None],
+    *,
     seconds: dict[str, float],
     started: float,
 ) -> ValidationOutcome:
     """The end of a validation on either engine: summary.json and the index page, the run's record
     (``record(report_path)``, in the engine's own tables) and the outcome with its timings."""
     t0 = time.perf_counter()
-    summary_path, index_path = report.write_reports(
-        docs_dir,
-        run_id=run_id,
-        run_at=run_at,
-        warehouse_path=warehouse_path,
-        fingerprint=fingerprint,
-        suites=suites,
-        skipped=skipped,
-        facts=facts,
-    )
+    summary_path, index_path = report.write_reports(docs_dir, run)
     seconds["reports"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     record(str(index_path))
     seconds["history"] = time.perf_counter() - t0
     seconds["total"] = time.perf_counter() - started
     return ValidationOutcome(
-        run_id=run_id,
-        run_at=run_at,
-        data_fingerprint=fingerprint,
-        suites=suites,
-        skipped=skipped,
+        run_id=run.run_id,
+        run_at=run.run_at,
+        data_fingerprint=run.fingerprint,
+        suites=run.suites,
+        skipped=run.skipped,
         summary_path=summary_path,
         docs_index=index_path,
         seconds=seconds,

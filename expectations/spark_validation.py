@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from expectations.history import result_record
+from expectations.report import ValidationRun
 from expectations.results import SuiteRow
 from expectations.runner import (
     ValidationOutcome,
@@ -203,8 +204,7 @@ def validate_on_spark(
         _build_docs(paths.gx_context, docs_dir, run_id, rows)
     seconds["gx"] = time.perf_counter() - t0
 
-    return complete_run(
-        docs_dir,
+    run = ValidationRun(
         run_id=run_id,
         run_at=run_at,
         warehouse_path=spark_tables.warehouse_dir(),
@@ -212,9 +212,11 @@ def validate_on_spark(
         suites=rows,
         skipped=skipped,
         facts=facts,
-        record=lambda report_path: record_run_on_spark(
-            spark, run_id=run_id, run_at=run_at, data_fingerprint=fingerprint, suites=rows, report_path=report_path
-        ),
-        seconds=seconds,
-        started=started,
     )
+
+    def record(report_path: str) -> None:
+        record_run_on_spark(
+            spark, run_id=run_id, run_at=run_at, data_fingerprint=fingerprint, suites=rows, report_path=report_path
+        )
+
+    return complete_run(docs_dir, run, record, seconds=seconds, started=started)
