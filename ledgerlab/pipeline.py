@@ -144,18 +144,12 @@ def require_ingested(warehouse_path: Path) -> int:
     if not warehouse_path.exists():
         raise MissingStep(f"no warehouse at {warehouse_path}: run `ledgerlab ingest --raw DIR` first")
     with warehouse.connection(warehouse_path, read_only=True) as con:
-        ingested = warehouse.table_exists(con, "raw", "_ingest_manifest")
-        rows = (
-            con.execute("select coalesce(sum(rows_loaded), 0) from raw._ingest_manifest").fetchall()[0][0]
-            if ingested
-            else 0
-        )
-    if not ingested:
-        raise MissingStep(
-            f"warehouse {warehouse_path} holds no ingested data (no raw._ingest_manifest): "
-            "run `ledgerlab ingest --raw DIR` first"
-        )
-    return int(rows)
+        if not warehouse.table_exists(con, "raw", "_ingest_manifest"):
+            raise MissingStep(
+                f"warehouse {warehouse_path} holds no ingested data (no raw._ingest_manifest): "
+                "run `ledgerlab ingest --raw DIR` first"
+            )
+        return int(con.execute("select coalesce(sum(rows_loaded), 0) from raw._ingest_manifest").fetchall()[0][0])
 
 
 def build_step(
@@ -398,15 +392,14 @@ def run_pipeline(options: RunOptions, console: Console | None = None) -> Pipelin
             "bytes",
         )
         report.outputs["warehouse"] = str(published)
-        helpers = warm_up_for_validation(sum(ingested.values()))
+        raw_rows = sum(ingested.values())
+        helpers = warm_up_for_validation(raw_rows)
         try:
             _step(
                 console,
                 report,
                 "dbt build",
-                lambda on: build_step(
-                    full_refresh=True, warehouse_path=copy, on_progress=on, raw_rows=sum(ingested.values())
-                ),
+                lambda on: build_step(full_refresh=True, warehouse_path=copy, on_progress=on, raw_rows=raw_rows),
                 "dbt nodes",
             )
         except BaseException:
