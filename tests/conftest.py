@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-# Before ledgerlab.core.config reads it: one validation process. The suite already keeps both
-# cores busy with two xdist workers, so a validation's helper process would only add its own
-# start-up (importing GX: 3.4 s of CPU) to every validation. The parallel path keeps its own
-# test (tests/expectations/test_gx_runner.py, jobs=2).
+# Set before ledgerlab.core.config reads the environment. No telemetry; and one validation
+# process: the suite already keeps both cores busy with two xdist workers, so a validation's
+# helper process would only add its own start-up (importing GX: 3.4 s of CPU) to every
+# validation. The parallel path keeps its own test (tests/expectations/test_gx_runner.py, jobs=2).
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("LEDGERLAB_VALIDATE_JOBS", "1")
 
 from ledgerlab.core import config  # noqa: E402
@@ -31,9 +33,6 @@ from built_warehouse import (  # noqa: E402
     build_warehouse,
     built_warehouse,
 )
-
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 def _require(path: Path) -> Path:

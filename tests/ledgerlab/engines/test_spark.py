@@ -177,13 +177,6 @@ def test_spark_ingest_names_a_bad_header(spark, tmp_path: Path) -> None:
         spark_ingest.ingest(tmp_path, spark=spark)
 
 
-@pytest.fixture(scope="module")
-def parity_bank(generated_dir: Path) -> Path:
-    """The session's generated bank (300 accounts, seed 7, with injected defects): DuckDB's side
-    of the parity is the session's build of it (``generated_warehouse``)."""
-    return generated_dir
-
-
 def _cli(home: Path, engine: str, *args: str):
     """``python *args`` in ``home`` (LEDGERLAB_HOME) on ``engine``, in a child process.
 
@@ -234,7 +227,7 @@ def duckdb_build(duckdb_home: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def spark_home(spark, parity_bank: Path, tmp_path_factory) -> Path:
+def spark_home(spark, generated_dir: Path, tmp_path_factory) -> Path:
     """The same bank on Spark: Spark ingest, dbt-spark's build of every model and the validation
     (``runner.validate`` on Spark), in one session of one child process: one JVM start, and
     the validation runs on a JIT the build has warmed.
@@ -247,7 +240,7 @@ def spark_home(spark, parity_bank: Path, tmp_path_factory) -> Path:
     build_and_validate = (
         "import sys; from pathlib import Path; from ledgerlab.ingest.spark_build import build; "
         "from expectations.runner import validate; "
-        f"built = build(Path({str(parity_bank)!r}), {list(MODELS_ONLY)!r}); "
+        f"built = build(Path({str(generated_dir)!r}), {list(MODELS_ONLY)!r}); "
         "print(*validate().lines(), sep='\\n'); sys.exit(built)"
     )
     _succeeded(_cli(home, "spark", "-c", build_and_validate))
